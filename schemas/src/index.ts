@@ -1,0 +1,3 @@
+export * from './addresses.js';
+export * from './packet-summary.js';
+export * from './tcp-flow.js';
