@@ -125,3 +125,25 @@ export interface TcpFlowRecord {
   diagnosis: Diagnosis[];
   tcp_metrics: TcpMetrics;
 }
+
+export const EXTRA_METRIC_NAMES = [
+  'data_retransmission_rate',
+  'spurious_retransmissions',
+  'ack_lost_segment',
+  'zero_window_probes',
+  'zero_window_probe_acks',
+  'window_updates',
+  'keepalive_acks',
+  'reused_ports',
+  'client_window_scale',
+  'server_window_scale',
+  'client_avg_receive_window',
+  'server_avg_receive_window',
+  'duration_us',
+  'client_packets',
+  'server_packets',
+  'client_payload_bytes',
+  'server_payload_bytes',
+] as const satisfies readonly (keyof ExtraTcpMetrics)[];
+
+export const METRIC_NAMES: readonly (keyof TcpMetrics)[] = [...SEED_METRIC_NAMES, ...EXTRA_METRIC_NAMES];

@@ -1,0 +1,363 @@
+import type { PacketSummary } from '@tcpx/schemas';
+import { COUNTER_COUNT } from './analysis-flags.js';
+import { Growable } from './growable.js';
+
+/** Bits of `directionBits`. */
+export const BASE_SEQ_SET = 1;
+export const IS_FIRST_ACK = 2;
+export const FIN_SENT = 4;
+export const FIN_ACKED = 8;
+export const SENT_SYN = 16;
+export const SENT_SYN_ACK = 32;
+export const SENT_RST = 64;
+
+/** Bits of `roleBits`: who opened the connection, as far as the packets tell. */
+export const FIRST_SYN_FROM_B = 1;
+export const FIRST_SYN_SEEN = 2;
+export const FIRST_SYN_ACK_FROM_B = 4;
+export const FIRST_SYN_ACK_SEEN = 8;
+export const FIRST_PACKET_FROM_B = 16;
+export const IPV6 = 32;
+export const CLOSED = 64;
+
+/** "Not reached" for the µs milestone columns; real values are clamped below it (~71 minutes). */
+export const UNSET_MICROS = 0xffffffff;
+
+/** Nanoseconds → whole µs for a uint32 column. */
+export function toMicrosColumn(ns: number): number {
+  const us = Math.round(ns / 1000);
+  return us < UNSET_MICROS ? us : UNSET_MICROS - 1;
+}
+
+/** A "no time yet" value that makes every elapsed-time test fail, like Wireshark's zeroed nstime. */
+export const NEVER = Number.NEGATIVE_INFINITY;
+
+/**
+ * All tracked connections, one slot each (struct of arrays). A connection has two direction
+ * slots, `2*slot` (sent by endpoint A) and `2*slot+1` (sent by B); A is the lower (address, port),
+ * so both directions of a packet's 4-tuple find the same slot.
+ */
+export class ConnectionTable extends Growable {
+  // ---- identity ------------------------------------------------------------------------------
+  /** Endpoint A words 0..3 then endpoint B words 0..3 (IPv4 in words 3 and 7). */
+  address = this.column(Uint32Array, 'address', 8);
+  /** portA << 16 | portB */
+  ports = this.column(Uint32Array, 'ports');
+  stream = this.column(Uint32Array, 'stream');
+  roleBits = this.column(Uint8Array, 'roleBits');
+  completeness = this.column(Uint8Array, 'completeness');
+  /** Hash-chain link of the flow index; -1 ends the chain (also links free slots). */
+  chain = this.column(Int32Array, 'chain', 1, -1);
+
+  // ---- times, ns relative to the analyzer's base second ----------------------------------------
+  firstNs = this.column(Float64Array, 'firstNs');
+  lastNs = this.column(Float64Array, 'lastNs');
+  /** Most recent pure SYN (iRTT reference); NEVER when none. */
+  mruSynNs = this.column(Float64Array, 'mruSynNs', 1, NEVER);
+  /** Wireshark's iRTT, 0 = not set (Wireshark's own sentinel, kept for parity). */
+  irttNs = this.column(Float64Array, 'irttNs');
+  firstSynNs = this.column(Float64Array, 'firstSynNs', 1, NEVER);
+  /** Milestones after the first SYN in whole µs (rounded once), UNSET_MICROS until reached. */
+  handshakeUs = this.column(Uint32Array, 'handshakeUs', 1, UNSET_MICROS);
+  firstPayloadUs = this.column(Uint32Array, 'firstPayloadUs', 1, UNSET_MICROS);
+  firstServerPayloadUs = this.column(Uint32Array, 'firstServerPayloadUs', 1, UNSET_MICROS);
+
+  // ---- RTT samples (tcp.analysis.ack_rtt) -----------------------------------------------------
+  rttSamples = this.column(Uint32Array, 'rttSamples');
+  /** Rounded to µs on the way in: the minimum of rounded samples is the rounded minimum. */
+  rttMinUs = this.column(Uint32Array, 'rttMinUs');
+  rttMaxUs = this.column(Uint32Array, 'rttMaxUs');
+  rttSumNs = this.column(Float64Array, 'rttSumNs');
+  /** Welford's sum of squared deviations (the running mean is rttSumNs / rttSamples). */
+  rttM2 = this.column(Float64Array, 'rttM2');
+
+  goodputBytes = this.column(Float64Array, 'goodputBytes');
+  seqSegments = this.column(Uint32Array, 'seqSegments');
+  /** Index of this connection's counter block, -1 while every counter is zero (most connections). */
+  counterBlock = this.column(Int32Array, 'counterBlock', 1, -1);
+
+  // ---- per direction (index 2*slot + side) ----------------------------------------------------
+  directionBits = this.column(Uint8Array, 'directionBits', 2);
+  baseSeq = this.column(Uint32Array, 'baseSeq', 2);
+  /** −1 unknown, −2 no scaling, else shift. */
+  windowScale = this.column(Int8Array, 'windowScale', 2, -1);
+  /** Last raw window sent; 0xFFFFFFFF = none yet (Wireshark's sentinel). */
+  window = this.column(Uint32Array, 'window', 2, 0xffffffff);
+  nextSeq = this.column(Uint32Array, 'nextSeq', 2);
+  nextSeqNs = this.column(Float64Array, 'nextSeqNs', 2, NEVER);
+  maxSeqToBeAcked = this.column(Uint32Array, 'maxSeqToBeAcked', 2);
+  lastAck = this.column(Uint32Array, 'lastAck', 2);
+  lastAckNs = this.column(Float64Array, 'lastAckNs', 2, NEVER);
+  dupAckCount = this.column(Uint32Array, 'dupAckCount', 2);
+  lastSegmentFlags = this.column(Uint16Array, 'lastSegmentFlags', 2);
+  unackedHead = this.column(Int32Array, 'unackedHead', 2, -1);
+  unackedCount = this.column(Uint16Array, 'unackedCount', 2);
+  packets = this.column(Uint32Array, 'packets', 2);
+  payloadBytes = this.column(Float64Array, 'payloadBytes', 2);
+  windowSum = this.column(Float64Array, 'windowSum', 2);
+  windowCount = this.column(Uint32Array, 'windowCount', 2);
+
+  /** Counter blocks: COUNTER_COUNT uint32 each. */
+  counters = new Uint32Array(1024 * COUNTER_COUNT);
+  private counterBlocksUsed = 0;
+  private freeCounterBlocks: number[] = [];
+
+  private buckets: Int32Array;
+  private bucketMask: number;
+  private freeSlot = -1;
+  private slotsUsed = 0;
+  /** Connections currently tracked. */
+  size = 0;
+
+  constructor(initialCapacity = 1024) {
+    super(initialCapacity);
+    this.buckets = new Int32Array(initialCapacity * 2).fill(-1);
+    this.bucketMask = this.buckets.length - 1;
+  }
+
+  /** Finds the tracked connection of this packet's 4-tuple, or -1. Sets `lastSide` (0: sent by A). */
+  find(p: PacketSummary): number {
+    let slot = this.buckets[hashTuple(p) & this.bucketMask];
+    while (slot >= 0) {
+      const side = this.sideOf(slot, p);
+      if (side >= 0) {
+        this.lastSide = side;
+        return slot;
+      }
+      slot = this.chain[slot];
+    }
+    return -1;
+  }
+
+  /** Side of the packet's sender within `slot` (0 = A, 1 = B), or -1 if the tuple differs. */
+  sideOf(slot: number, p: PacketSummary): number {
+    const a = slot * 8;
+    const address = this.address;
+    const ports = this.ports[slot];
+    const portA = ports >>> 16;
+    const portB = ports & 0xffff;
+    if (
+      p.srcPort === portA &&
+      p.dstPort === portB &&
+      address[a + 3] === p.src3 &&
+      address[a + 7] === p.dst3 &&
+      address[a] === p.src0 &&
+      address[a + 1] === p.src1 &&
+      address[a + 2] === p.src2 &&
+      address[a + 4] === p.dst0 &&
+      address[a + 5] === p.dst1 &&
+      address[a + 6] === p.dst2
+    ) {
+      return 0;
+    }
+    if (
+      p.srcPort === portB &&
+      p.dstPort === portA &&
+      address[a + 3] === p.dst3 &&
+      address[a + 7] === p.src3 &&
+      address[a] === p.dst0 &&
+      address[a + 1] === p.dst1 &&
+      address[a + 2] === p.dst2 &&
+      address[a + 4] === p.src0 &&
+      address[a + 5] === p.src1 &&
+      address[a + 6] === p.src2
+    ) {
+      return 1;
+    }
+    return -1;
+  }
+
+  lastSide = 0;
+
+  /** Starts tracking the packet's 4-tuple in a fresh slot; returns the slot, `lastSide` set. */
+  insert(p: PacketSummary, stream: number): number {
+    const slot = this.allocateSlot();
+    const senderIsA = compareEndpoints(p) <= 0;
+    const a = slot * 8;
+    const address = this.address;
+    if (senderIsA) {
+      address[a] = p.src0;
+      address[a + 1] = p.src1;
+      address[a + 2] = p.src2;
+      address[a + 3] = p.src3;
+      address[a + 4] = p.dst0;
+      address[a + 5] = p.dst1;
+      address[a + 6] = p.dst2;
+      address[a + 7] = p.dst3;
+      this.ports[slot] = ((p.srcPort << 16) | p.dstPort) >>> 0;
+    } else {
+      address[a] = p.dst0;
+      address[a + 1] = p.dst1;
+      address[a + 2] = p.dst2;
+      address[a + 3] = p.dst3;
+      address[a + 4] = p.src0;
+      address[a + 5] = p.src1;
+      address[a + 6] = p.src2;
+      address[a + 7] = p.src3;
+      this.ports[slot] = ((p.dstPort << 16) | p.srcPort) >>> 0;
+    }
+    this.stream[slot] = stream;
+    this.roleBits[slot] = (p.ipVersion === 6 ? IPV6 : 0) | (senderIsA ? 0 : FIRST_PACKET_FROM_B);
+    const bucket = hashTuple(p) & this.bucketMask;
+    this.chain[slot] = this.buckets[bucket];
+    this.buckets[bucket] = slot;
+    this.size++;
+    this.lastSide = senderIsA ? 0 : 1;
+    if (this.size > this.buckets.length * 0.75) this.rehash();
+    return slot;
+  }
+
+  /** Stops tracking `slot` and resets its columns for reuse. */
+  remove(slot: number): void {
+    const bucket = this.hashSlot(slot) & this.bucketMask;
+    let previous = -1;
+    let current = this.buckets[bucket];
+    while (current >= 0 && current !== slot) {
+      previous = current;
+      current = this.chain[current];
+    }
+    if (current !== slot) throw new Error(`flow index corrupt: slot ${slot} not in its bucket`);
+    if (previous < 0) this.buckets[bucket] = this.chain[slot];
+    else this.chain[previous] = this.chain[slot];
+    const block = this.counterBlock[slot];
+    if (block >= 0) {
+      this.counters.fill(0, block * COUNTER_COUNT, (block + 1) * COUNTER_COUNT);
+      this.freeCounterBlocks.push(block);
+    }
+    this.resetSlot(slot);
+    this.chain[slot] = this.freeSlot;
+    this.freeSlot = slot;
+    this.size--;
+  }
+
+  /** Adds one to counter `counter` of `slot`, allocating its block on first use. */
+  increment(slot: number, counter: number): void {
+    let block = this.counterBlock[slot];
+    if (block < 0) {
+      block = this.freeCounterBlocks.pop() ?? this.counterBlocksUsed++;
+      if ((block + 1) * COUNTER_COUNT > this.counters.length) {
+        const grown = new Uint32Array(this.counters.length * 2);
+        grown.set(this.counters);
+        this.counters = grown;
+      }
+      this.counterBlock[slot] = block;
+    }
+    this.counters[block * COUNTER_COUNT + counter]++;
+  }
+
+  counter(slot: number, counter: number): number {
+    const block = this.counterBlock[slot];
+    return block < 0 ? 0 : this.counters[block * COUNTER_COUNT + counter];
+  }
+
+  /** Calls `visit` for every tracked slot. */
+  forEachSlot(visit: (slot: number) => void): void {
+    const live = new Uint8Array(this.slotsUsed);
+    for (const head of this.buckets) {
+      for (let slot = head; slot >= 0; slot = this.chain[slot]) live[slot] = 1;
+    }
+    for (let slot = 0; slot < this.slotsUsed; slot++) if (live[slot]) visit(slot);
+  }
+
+  /** Bytes of all state, for the memory benchmark. */
+  override byteSize(): number {
+    return super.byteSize() + this.counters.byteLength + this.buckets.byteLength;
+  }
+
+  private allocateSlot(): number {
+    if (this.freeSlot >= 0) {
+      const slot = this.freeSlot;
+      this.freeSlot = this.chain[slot];
+      return slot;
+    }
+    if (this.slotsUsed === this.capacity) this.grow(Math.ceil(this.capacity * 1.5));
+    return this.slotsUsed++;
+  }
+
+  private resetSlot(slot: number): void {
+    this.roleBits[slot] = 0;
+    this.completeness[slot] = 0;
+    this.mruSynNs[slot] = NEVER;
+    this.irttNs[slot] = 0;
+    this.firstSynNs[slot] = NEVER;
+    this.handshakeUs[slot] = UNSET_MICROS;
+    this.firstPayloadUs[slot] = UNSET_MICROS;
+    this.firstServerPayloadUs[slot] = UNSET_MICROS;
+    this.rttSamples[slot] = 0;
+    this.rttMinUs[slot] = 0;
+    this.rttMaxUs[slot] = 0;
+    this.rttSumNs[slot] = 0;
+    this.rttM2[slot] = 0;
+    this.goodputBytes[slot] = 0;
+    this.seqSegments[slot] = 0;
+    this.counterBlock[slot] = -1;
+    for (let d = slot * 2; d < slot * 2 + 2; d++) {
+      this.directionBits[d] = 0;
+      this.baseSeq[d] = 0;
+      this.windowScale[d] = -1;
+      this.window[d] = 0xffffffff;
+      this.nextSeq[d] = 0;
+      this.nextSeqNs[d] = NEVER;
+      this.maxSeqToBeAcked[d] = 0;
+      this.lastAck[d] = 0;
+      this.lastAckNs[d] = NEVER;
+      this.dupAckCount[d] = 0;
+      this.lastSegmentFlags[d] = 0;
+      this.unackedHead[d] = -1;
+      this.unackedCount[d] = 0;
+      this.packets[d] = 0;
+      this.payloadBytes[d] = 0;
+      this.windowSum[d] = 0;
+      this.windowCount[d] = 0;
+    }
+  }
+
+  private hashSlot(slot: number): number {
+    const a = slot * 8;
+    const address = this.address;
+    const ports = this.ports[slot];
+    return mix(
+      address[a] ^ address[a + 1] ^ address[a + 2] ^ address[a + 3],
+      address[a + 4] ^ address[a + 5] ^ address[a + 6] ^ address[a + 7],
+      (ports >>> 16) ^ (ports & 0xffff),
+    );
+  }
+
+  private rehash(): void {
+    const buckets = new Int32Array(this.buckets.length * 2).fill(-1);
+    const mask = buckets.length - 1;
+    const live: number[] = [];
+    for (const head of this.buckets) {
+      for (let slot = head; slot >= 0; slot = this.chain[slot]) live.push(slot);
+    }
+    for (const slot of live) {
+      const bucket = this.hashSlot(slot) & mask;
+      this.chain[slot] = buckets[bucket];
+      buckets[bucket] = slot;
+    }
+    this.buckets = buckets;
+    this.bucketMask = mask;
+  }
+}
+
+/** Direction-independent hash of a packet's 4-tuple. */
+function hashTuple(p: PacketSummary): number {
+  return mix(p.src0 ^ p.src1 ^ p.src2 ^ p.src3, p.dst0 ^ p.dst1 ^ p.dst2 ^ p.dst3, p.srcPort ^ p.dstPort);
+}
+
+function mix(addressA: number, addressB: number, ports: number): number {
+  // XOR keeps it symmetric in the two endpoints; the multiplications spread the bits.
+  let h = Math.imul(addressA ^ addressB, 0x9e3779b1) ^ Math.imul(ports + 0x7f4a7c15, 0x85ebca6b);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 13)) >>> 0;
+}
+
+/** Wireshark's endpoint order: addresses first (as unsigned big-endian words), then ports. */
+function compareEndpoints(p: PacketSummary): number {
+  if (p.src0 !== p.dst0) return p.src0 < p.dst0 ? -1 : 1;
+  if (p.src1 !== p.dst1) return p.src1 < p.dst1 ? -1 : 1;
+  if (p.src2 !== p.dst2) return p.src2 < p.dst2 ? -1 : 1;
+  if (p.src3 !== p.dst3) return p.src3 < p.dst3 ? -1 : 1;
+  return p.srcPort - p.dstPort;
+}

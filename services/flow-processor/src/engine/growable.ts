@@ -1,0 +1,44 @@
+type Column = Uint8Array | Int8Array | Uint16Array | Uint32Array | Int32Array | Float64Array;
+type ColumnConstructor = new (length: number) => Column;
+
+/**
+ * Struct-of-arrays storage: every field is one typed array indexed by slot. This keeps a tracked
+ * connection to a few hundred bytes with no per-connection object, and the hot path monomorphic.
+ * Subclasses declare their columns as fields created by `column()`; `grow()` resizes them all.
+ */
+export abstract class Growable {
+  capacity: number;
+  private readonly columns: { name: string; width: number; fill: number }[] = [];
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
+
+  /** A column of `width` entries per slot, initialised to `fill`. */
+  protected column<T extends Column>(type: new (length: number) => T, name: string, width = 1, fill = 0): T {
+    this.columns.push({ name, width, fill });
+    const array = new type(this.capacity * width);
+    if (fill !== 0) array.fill(fill);
+    return array;
+  }
+
+  protected grow(newCapacity: number): void {
+    const self = this as unknown as Record<string, Column>;
+    for (const { name, width, fill } of this.columns) {
+      const old = self[name];
+      const next = new (old.constructor as ColumnConstructor)(newCapacity * width);
+      next.set(old);
+      if (fill !== 0) next.fill(fill, old.length);
+      self[name] = next;
+    }
+    this.capacity = newCapacity;
+  }
+
+  /** Bytes held by the columns (for the memory benchmark). */
+  byteSize(): number {
+    const self = this as unknown as Record<string, Column>;
+    let bytes = 0;
+    for (const { name } of this.columns) bytes += self[name].byteLength;
+    return bytes;
+  }
+}
