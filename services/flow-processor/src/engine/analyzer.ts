@@ -33,8 +33,7 @@ import {
   SENT_RST,
   SENT_SYN,
   SENT_SYN_ACK,
-  toMicrosColumn,
-  UNSET_MICROS,
+  toMicros,
 } from './connection-table.js';
 import { seqAdd, seqGreater, seqLess, seqLessOrEqual } from './sequence.js';
 import { UnackedSegments } from './unacked-segments.js';
@@ -411,7 +410,7 @@ export class TcpAnalyzer {
   private addRttSample(slot: number, sampleNs: number): void {
     const t = this.table;
     const n = ++t.rttSamples[slot];
-    const sampleUs = toMicrosColumn(sampleNs);
+    const sampleUs = toMicros(sampleNs);
     if (n === 1 || sampleUs < t.rttMinUs[slot]) t.rttMinUs[slot] = sampleUs;
     if (n === 1 || sampleUs > t.rttMaxUs[slot]) t.rttMaxUs[slot] = sampleUs;
     // Welford's update, with the running mean derived from the exact integer-ns sum.
@@ -466,14 +465,14 @@ export class TcpAnalyzer {
     }
     const firstSyn = t.firstSynNs[slot];
     if (firstSyn !== Number.NEGATIVE_INFINITY) {
-      if ((flags & (TCP_SYN | TCP_ACK)) === TCP_ACK && t.handshakeUs[slot] === UNSET_MICROS) {
-        t.handshakeUs[slot] = toMicrosColumn(now - firstSyn);
+      if ((flags & (TCP_SYN | TCP_ACK)) === TCP_ACK && Number.isNaN(t.handshakeUs[slot])) {
+        t.handshakeUs[slot] = toMicros(now - firstSyn);
       }
       if (seglen > 0) {
-        if (t.firstPayloadUs[slot] === UNSET_MICROS) t.firstPayloadUs[slot] = toMicrosColumn(now - firstSyn);
+        if (Number.isNaN(t.firstPayloadUs[slot])) t.firstPayloadUs[slot] = toMicros(now - firstSyn);
         const clientIsB = (t.roleBits[slot] & FIRST_SYN_FROM_B) !== 0;
-        if (fromB !== clientIsB && t.firstServerPayloadUs[slot] === UNSET_MICROS) {
-          t.firstServerPayloadUs[slot] = toMicrosColumn(now - firstSyn);
+        if (fromB !== clientIsB && Number.isNaN(t.firstServerPayloadUs[slot])) {
+          t.firstServerPayloadUs[slot] = toMicros(now - firstSyn);
         }
       }
     }

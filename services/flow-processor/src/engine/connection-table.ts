@@ -20,14 +20,8 @@ export const FIRST_PACKET_FROM_B = 16;
 export const IPV6 = 32;
 export const CLOSED = 64;
 
-/** "Not reached" for the µs milestone columns; real values are clamped below it (~71 minutes). */
-export const UNSET_MICROS = 0xffffffff;
-
-/** Nanoseconds → whole µs for a uint32 column. */
-export function toMicrosColumn(ns: number): number {
-  const us = Math.round(ns / 1000);
-  return us < UNSET_MICROS ? us : UNSET_MICROS - 1;
-}
+/** Nanoseconds → whole µs, rounded like tshark's printed values. */
+export const toMicros = (ns: number): number => Math.round(ns / 1000);
 
 /** A "no time yet" value that makes every elapsed-time test fail, like Wireshark's zeroed nstime. */
 export const NEVER = Number.NEGATIVE_INFINITY;
@@ -57,16 +51,16 @@ export class ConnectionTable extends Growable {
   /** Wireshark's iRTT, 0 = not set (Wireshark's own sentinel, kept for parity). */
   irttNs = this.column(Float64Array, 'irttNs');
   firstSynNs = this.column(Float64Array, 'firstSynNs', 1, NEVER);
-  /** Milestones after the first SYN in whole µs (rounded once), UNSET_MICROS until reached. */
-  handshakeUs = this.column(Uint32Array, 'handshakeUs', 1, UNSET_MICROS);
-  firstPayloadUs = this.column(Uint32Array, 'firstPayloadUs', 1, UNSET_MICROS);
-  firstServerPayloadUs = this.column(Uint32Array, 'firstServerPayloadUs', 1, UNSET_MICROS);
+  /** Milestones after the first SYN in whole µs (rounded once), NaN until reached. */
+  handshakeUs = this.column(Float64Array, 'handshakeUs', 1, Number.NaN);
+  firstPayloadUs = this.column(Float64Array, 'firstPayloadUs', 1, Number.NaN);
+  firstServerPayloadUs = this.column(Float64Array, 'firstServerPayloadUs', 1, Number.NaN);
 
   // ---- RTT samples (tcp.analysis.ack_rtt) -----------------------------------------------------
   rttSamples = this.column(Uint32Array, 'rttSamples');
   /** Rounded to µs on the way in: the minimum of rounded samples is the rounded minimum. */
-  rttMinUs = this.column(Uint32Array, 'rttMinUs');
-  rttMaxUs = this.column(Uint32Array, 'rttMaxUs');
+  rttMinUs = this.column(Float64Array, 'rttMinUs');
+  rttMaxUs = this.column(Float64Array, 'rttMaxUs');
   rttSumNs = this.column(Float64Array, 'rttSumNs');
   /** Welford's sum of squared deviations (the running mean is rttSumNs / rttSamples). */
   rttM2 = this.column(Float64Array, 'rttM2');
@@ -280,9 +274,9 @@ export class ConnectionTable extends Growable {
     this.mruSynNs[slot] = NEVER;
     this.irttNs[slot] = 0;
     this.firstSynNs[slot] = NEVER;
-    this.handshakeUs[slot] = UNSET_MICROS;
-    this.firstPayloadUs[slot] = UNSET_MICROS;
-    this.firstServerPayloadUs[slot] = UNSET_MICROS;
+    this.handshakeUs[slot] = Number.NaN;
+    this.firstPayloadUs[slot] = Number.NaN;
+    this.firstServerPayloadUs[slot] = Number.NaN;
     this.rttSamples[slot] = 0;
     this.rttMinUs[slot] = 0;
     this.rttMaxUs[slot] = 0;

@@ -7,6 +7,11 @@ export const THRESHOLDS = {
   retransmissionCritical: 0.05,
   /** rtt_max above this multiple of rtt_min means queues are filling (bufferbloat). */
   bufferbloatRatio: 10,
+  /**
+   * …and rose by at least this much: on sub-millisecond paths delayed ACKs and scheduling alone
+   * make rtt_max 10× rtt_min, which is noise, not queueing.
+   */
+  bufferbloatMinimumRiseUs: 5_000,
   /** Handshake RTT above this means a distant or congested path. */
   highInitialRttUs: 10_000,
   /** Server think time (first response byte after the first request byte) above this is slow. */
@@ -58,7 +63,12 @@ export function diagnose(state: ConnectionState, m: TcpMetrics): Diagnosis[] {
   } else if (m.retransmission_rate > THRESHOLDS.retransmissionWarning) {
     add('slow', 'warning', 'elevated_retransmission', `${percent(m.retransmission_rate)} of packets retransmitted: packet loss`);
   }
-  if (m.rtt_min_us !== null && m.rtt_max_us !== null && m.rtt_min_us > 0 && m.rtt_max_us > THRESHOLDS.bufferbloatRatio * m.rtt_min_us) {
+  if (
+    m.rtt_min_us !== null &&
+    m.rtt_max_us !== null &&
+    m.rtt_max_us > THRESHOLDS.bufferbloatRatio * m.rtt_min_us &&
+    m.rtt_max_us - m.rtt_min_us >= THRESHOLDS.bufferbloatMinimumRiseUs
+  ) {
     add('slow', 'warning', 'bufferbloat', `RTT rose from ${ms(m.rtt_min_us)} to ${ms(m.rtt_max_us)}: queues are filling`);
   }
   if (m.initial_rtt_us !== null && m.initial_rtt_us > THRESHOLDS.highInitialRttUs) {

@@ -20,12 +20,11 @@ import {
   IPV6,
   SENT_RST,
   SENT_SYN_ACK,
-  UNSET_MICROS,
+  toMicros,
 } from './connection-table.js';
 import { diagnose } from './diagnosis.js';
 
-const micros = (ns: number): number => Math.round(ns / 1000);
-const microsOrNull = (us: number): number | null => (us === UNSET_MICROS ? null : us);
+const microsOrNull = (us: number): number | null => (Number.isNaN(us) ? null : us);
 
 /**
  * Which endpoint is the client: the sender of the first pure SYN; else the receiver of the first
@@ -113,15 +112,15 @@ export function buildFlowRecord(analyzer: TcpAnalyzer, slot: number, evicted: bo
     fin_count: count('fin_count'),
     keepalive_count: count('keepalive_count'),
     connection_completeness: t.completeness[slot],
-    initial_rtt_us: irtt === 0 ? null : micros(irtt),
+    initial_rtt_us: irtt === 0 ? null : toMicros(irtt),
     handshake_time_us: microsOrNull(t.handshakeUs[slot]),
     connection_time_us: microsOrNull(t.firstPayloadUs[slot]),
     time_to_first_byte_us: microsOrNull(t.firstServerPayloadUs[slot]),
     rtt_min_us: samples === 0 ? null : t.rttMinUs[slot],
     rtt_max_us: samples === 0 ? null : t.rttMaxUs[slot],
-    rtt_avg_us: samples === 0 ? null : micros(t.rttSumNs[slot] / samples),
+    rtt_avg_us: samples === 0 ? null : toMicros(t.rttSumNs[slot] / samples),
     rtt_samples: samples,
-    jitter_us: samples < 2 ? 0 : micros(Math.sqrt(t.rttM2[slot] / samples)),
+    jitter_us: samples < 2 ? 0 : toMicros(Math.sqrt(t.rttM2[slot] / samples)),
     goodput_bytes: t.goodputBytes[slot],
 
     data_retransmission_rate: seqSegments === 0 ? 0 : retransmissions / seqSegments,
@@ -136,7 +135,7 @@ export function buildFlowRecord(analyzer: TcpAnalyzer, slot: number, evicted: bo
     server_window_scale: serverScale,
     client_avg_receive_window: averageWindow(t, c),
     server_avg_receive_window: averageWindow(t, s),
-    duration_us: micros(t.lastNs[slot] - t.firstNs[slot]),
+    duration_us: toMicros(t.lastNs[slot] - t.firstNs[slot]),
     client_packets: t.packets[c],
     server_packets: t.packets[s],
     client_payload_bytes: clientBytes,

@@ -1,0 +1,50 @@
+import { openLiveCapture } from '@tcpx/edge-capture';
+import { CliError, usageError } from './cli-error.js';
+import { analyzerOptions, type CommonValues, parseFormat, parsePositiveNumber, parseSort } from './options.js';
+import { drainStdout, writeStdout } from './analyze-command.js';
+import { createAnalysisRun, describeCaptureStats } from './run-analysis.js';
+
+interface CaptureValues extends CommonValues {
+  interface?: string;
+  bpf?: string;
+  duration?: string;
+}
+
+/** `tcpx capture -i <iface>`: the same analysis on live packets, until --duration or Ctrl-C. */
+export async function captureCommand(values: CaptureValues): Promise<number> {
+  if (!values.interface) throw usageError('capture needs -i <interface>');
+  const format = parseFormat(values.format);
+  const sort = parseSort(values.sort);
+  const durationSeconds = parsePositiveNumber('duration', values.duration);
+  // Live traffic never ends: forget connections idle for 5 minutes (emitted, never dropped).
+  const run = createAnalysisRun({ format, sort, write: writeStdout }, analyzerOptions(values, 300));
+  let failure: Error | undefined;
+  let session: Awaited<ReturnType<typeof openLiveCapture>>;
+  try {
+    session = await openLiveCapture({
+      iface: values.interface,
+      bpf: values.bpf ?? 'tcp',
+      onPacket: run.ingest,
+      onError: (error) => {
+        failure = error;
+      },
+    });
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error), 2);
+  }
+  await new Promise<void>((resolve) => {
+    const timer = durationSeconds ? setTimeout(resolve, durationSeconds * 1000) : undefined;
+    const stop = () => {
+      if (timer) clearTimeout(timer);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  const stats = session.stop();
+  run.finish();
+  for (const line of describeCaptureStats(stats)) process.stderr.write(`${line}\n`);
+  await drainStdout();
+  if (failure) throw new CliError(`capture on ${values.interface} failed: ${failure.message}`, 2);
+  return 0;
+}
