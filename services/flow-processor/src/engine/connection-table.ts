@@ -20,8 +20,19 @@ export const FIRST_PACKET_FROM_B = 16;
 export const IPV6 = 32;
 export const CLOSED = 64;
 
-/** Nanoseconds → whole µs, rounded like tshark's printed values. */
+/** Nanoseconds → whole µs, rounded half up. */
 export const toMicros = (ns: number): number => Math.round(ns / 1000);
+
+/**
+ * round(total / count / 1000) for integer ns totals, half up, in exact integer arithmetic (a float
+ * division can land a hair below an exact .5 and round the wrong way).
+ */
+export function meanMicros(totalNs: number, count: number): number {
+  const divisor = count * 1000;
+  const quotient = Math.floor(totalNs / divisor);
+  const remainder = totalNs - quotient * divisor;
+  return remainder * 2 >= divisor ? quotient + 1 : quotient;
+}
 
 /** A "no time yet" value that makes every elapsed-time test fail, like Wireshark's zeroed nstime. */
 export const NEVER = Number.NEGATIVE_INFINITY;

@@ -20,6 +20,7 @@ import {
   IPV6,
   SENT_RST,
   SENT_SYN_ACK,
+  meanMicros,
   toMicros,
 } from './connection-table.js';
 import { diagnose } from './diagnosis.js';
@@ -118,7 +119,7 @@ export function buildFlowRecord(analyzer: TcpAnalyzer, slot: number, evicted: bo
     time_to_first_byte_us: microsOrNull(t.firstServerPayloadUs[slot]),
     rtt_min_us: samples === 0 ? null : t.rttMinUs[slot],
     rtt_max_us: samples === 0 ? null : t.rttMaxUs[slot],
-    rtt_avg_us: samples === 0 ? null : toMicros(t.rttSumNs[slot] / samples),
+    rtt_avg_us: samples === 0 ? null : meanMicros(t.rttSumNs[slot], samples),
     rtt_samples: samples,
     jitter_us: samples < 2 ? 0 : toMicros(Math.sqrt(t.rttM2[slot] / samples)),
     goodput_bytes: t.goodputBytes[slot],
