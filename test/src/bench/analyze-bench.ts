@@ -50,6 +50,7 @@ function idleConnectionMemory(n: number): { structuralBytes: number; measuredByt
     p.seq = seq;
     p.ack = ack;
     p.ipPayloadLength = 20;
+    p.window = 502;
     p.tsNsec += 1000;
     if (p.tsNsec >= 1e9) {
       p.tsNsec = 0;

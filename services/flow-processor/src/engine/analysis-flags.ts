@@ -39,7 +39,8 @@ export const COUNTER = {
   reused_ports: 14,
   rst_count: 15,
   fin_count: 16,
-  seq_segments: 17,
+  /** Payload bytes of retransmitted frames: goodput is payload minus these. */
+  retransmitted_bytes: 17,
 } as const;
 export const COUNTER_COUNT = 18;
 

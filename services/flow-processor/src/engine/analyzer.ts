@@ -436,14 +436,17 @@ export class TcpAnalyzer {
     const t = this.table;
     t.packets[f]++;
     t.payloadBytes[f] += seglen;
-    if (!(flags & TCP_SYN)) {
+    if (flags & TCP_SYN) {
+      if (t.synPackets[f] < 0xffff) t.synPackets[f]++;
+    } else {
       const shift = t.windowScale[f];
       t.windowSum[f] += shift >= 0 ? window * 2 ** shift : window;
-      t.windowCount[f]++;
     }
     if (seglen > 0 || flags & (TCP_SYN | TCP_FIN)) t.seqSegments[slot]++;
-    if (ta & ANY_RETRANSMISSION) t.increment(slot, COUNTER.retransmissions);
-    else t.goodputBytes[slot] += seglen;
+    if (ta & ANY_RETRANSMISSION) {
+      t.increment(slot, COUNTER.retransmissions);
+      if (seglen > 0) t.increment(slot, COUNTER.retransmitted_bytes, seglen);
+    }
     if (ta !== 0) {
       for (const [flag, counter] of FLAG_COUNTERS) if (ta & flag) t.increment(slot, counter);
     }

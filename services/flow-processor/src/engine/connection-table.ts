@@ -1,6 +1,7 @@
 import type { PacketSummary } from '@tcpx/schemas';
 import { COUNTER_COUNT } from './analysis-flags.js';
 import { Growable } from './growable.js';
+import { Ipv6Addresses } from './ipv6-addresses.js';
 
 /** Bits of `directionBits`. */
 export const BASE_SEQ_SET = 1;
@@ -44,8 +45,8 @@ export const NEVER = Number.NEGATIVE_INFINITY;
  */
 export class ConnectionTable extends Growable {
   // ---- identity ------------------------------------------------------------------------------
-  /** Endpoint A words 0..3 then endpoint B words 0..3 (IPv4 in words 3 and 7). */
-  address = this.column(Uint32Array, 'address', 8);
+  /** IPv4: addresses of A and B. IPv6: word 0 is the pair's entry in `ipv6`. */
+  address = this.column(Uint32Array, 'address', 2);
   /** portA << 16 | portB */
   ports = this.column(Uint32Array, 'ports');
   stream = this.column(Uint32Array, 'stream');
@@ -76,7 +77,6 @@ export class ConnectionTable extends Growable {
   /** Welford's sum of squared deviations (the running mean is rttSumNs / rttSamples). */
   rttM2 = this.column(Float64Array, 'rttM2');
 
-  goodputBytes = this.column(Float64Array, 'goodputBytes');
   seqSegments = this.column(Uint32Array, 'seqSegments');
   /** Index of this connection's counter block, -1 while every counter is zero (most connections). */
   counterBlock = this.column(Int32Array, 'counterBlock', 1, -1);
@@ -100,10 +100,12 @@ export class ConnectionTable extends Growable {
   packets = this.column(Uint32Array, 'packets', 2);
   payloadBytes = this.column(Float64Array, 'payloadBytes', 2);
   windowSum = this.column(Float64Array, 'windowSum', 2);
-  windowCount = this.column(Uint32Array, 'windowCount', 2);
+  /** SYN packets sent (saturating): the rest of `packets` carry a window that counts. */
+  synPackets = this.column(Uint16Array, 'synPackets', 2);
 
-  /** Counter blocks: COUNTER_COUNT uint32 each. */
-  counters = new Uint32Array(1024 * COUNTER_COUNT);
+  /** Counter blocks: COUNTER_COUNT numbers each (float64: retransmitted bytes can pass 4 GiB). */
+  counters = new Float64Array(1024 * COUNTER_COUNT);
+  readonly ipv6 = new Ipv6Addresses();
   private counterBlocksUsed = 0;
   private freeCounterBlocks: number[] = [];
 
@@ -116,7 +118,7 @@ export class ConnectionTable extends Growable {
 
   constructor(initialCapacity = 1024) {
     super(initialCapacity);
-    this.buckets = new Int32Array(initialCapacity * 2).fill(-1);
+    this.buckets = new Int32Array(initialCapacity).fill(-1);
     this.bucketMask = this.buckets.length - 1;
   }
 
@@ -136,40 +138,38 @@ export class ConnectionTable extends Growable {
 
   /** Side of the packet's sender within `slot` (0 = A, 1 = B), or -1 if the tuple differs. */
   sideOf(slot: number, p: PacketSummary): number {
-    const a = slot * 8;
-    const address = this.address;
     const ports = this.ports[slot];
     const portA = ports >>> 16;
     const portB = ports & 0xffff;
-    if (
-      p.srcPort === portA &&
-      p.dstPort === portB &&
-      address[a + 3] === p.src3 &&
-      address[a + 7] === p.dst3 &&
-      address[a] === p.src0 &&
-      address[a + 1] === p.src1 &&
-      address[a + 2] === p.src2 &&
-      address[a + 4] === p.dst0 &&
-      address[a + 5] === p.dst1 &&
-      address[a + 6] === p.dst2
-    ) {
-      return 0;
+    const forward = p.srcPort === portA && p.dstPort === portB;
+    if (!forward && !(p.srcPort === portB && p.dstPort === portA)) return -1;
+    const isIpv6 = (this.roleBits[slot] & IPV6) !== 0;
+    if (p.ipVersion === 4) {
+      if (isIpv6) return -1;
+      const a = this.address[slot * 2];
+      const b = this.address[slot * 2 + 1];
+      if (forward && a === p.src3 && b === p.dst3) return 0;
+      return !forward || portA === portB ? (a === p.dst3 && b === p.src3 ? 1 : -1) : -1;
     }
-    if (
-      p.srcPort === portB &&
-      p.dstPort === portA &&
-      address[a + 3] === p.dst3 &&
-      address[a + 7] === p.src3 &&
-      address[a] === p.dst0 &&
-      address[a + 1] === p.dst1 &&
-      address[a + 2] === p.dst2 &&
-      address[a + 4] === p.src0 &&
-      address[a + 5] === p.src1 &&
-      address[a + 6] === p.src2
-    ) {
-      return 1;
-    }
-    return -1;
+    if (!isIpv6) return -1;
+    const w = this.ipv6.words;
+    const e = this.address[slot * 2] * 8;
+    const senderIsA =
+      w[e] === p.src0 && w[e + 1] === p.src1 && w[e + 2] === p.src2 && w[e + 3] === p.src3 &&
+      w[e + 4] === p.dst0 && w[e + 5] === p.dst1 && w[e + 6] === p.dst2 && w[e + 7] === p.dst3;
+    if (forward && senderIsA) return 0;
+    const senderIsB =
+      w[e] === p.dst0 && w[e + 1] === p.dst1 && w[e + 2] === p.dst2 && w[e + 3] === p.dst3 &&
+      w[e + 4] === p.src0 && w[e + 5] === p.src1 && w[e + 6] === p.src2 && w[e + 7] === p.src3;
+    return senderIsB && (!forward || portA === portB) ? 1 : -1;
+  }
+
+  /** The four address words of endpoint `side` (IPv4: three zeros and the address). */
+  addressWords(slot: number, side: number): [number, number, number, number] {
+    if (!(this.roleBits[slot] & IPV6)) return [0, 0, 0, this.address[slot * 2 + side]];
+    const e = this.address[slot * 2] * 8 + side * 4;
+    const w = this.ipv6.words;
+    return [w[e], w[e + 1], w[e + 2], w[e + 3]];
   }
 
   lastSide = 0;
@@ -178,29 +178,25 @@ export class ConnectionTable extends Growable {
   insert(p: PacketSummary, stream: number): number {
     const slot = this.allocateSlot();
     const senderIsA = compareEndpoints(p) <= 0;
-    const a = slot * 8;
-    const address = this.address;
-    if (senderIsA) {
-      address[a] = p.src0;
-      address[a + 1] = p.src1;
-      address[a + 2] = p.src2;
-      address[a + 3] = p.src3;
-      address[a + 4] = p.dst0;
-      address[a + 5] = p.dst1;
-      address[a + 6] = p.dst2;
-      address[a + 7] = p.dst3;
-      this.ports[slot] = ((p.srcPort << 16) | p.dstPort) >>> 0;
+    if (p.ipVersion === 4) {
+      this.address[slot * 2] = senderIsA ? p.src3 : p.dst3;
+      this.address[slot * 2 + 1] = senderIsA ? p.dst3 : p.src3;
     } else {
-      address[a] = p.dst0;
-      address[a + 1] = p.dst1;
-      address[a + 2] = p.dst2;
-      address[a + 3] = p.dst3;
-      address[a + 4] = p.src0;
-      address[a + 5] = p.src1;
-      address[a + 6] = p.src2;
-      address[a + 7] = p.src3;
-      this.ports[slot] = ((p.dstPort << 16) | p.srcPort) >>> 0;
+      const entry = this.ipv6.allocate();
+      this.address[slot * 2] = entry;
+      const w = this.ipv6.words;
+      const a = entry * 8 + (senderIsA ? 0 : 4);
+      const b = entry * 8 + (senderIsA ? 4 : 0);
+      w[a] = p.src0;
+      w[a + 1] = p.src1;
+      w[a + 2] = p.src2;
+      w[a + 3] = p.src3;
+      w[b] = p.dst0;
+      w[b + 1] = p.dst1;
+      w[b + 2] = p.dst2;
+      w[b + 3] = p.dst3;
     }
+    this.ports[slot] = senderIsA ? ((p.srcPort << 16) | p.dstPort) >>> 0 : ((p.dstPort << 16) | p.srcPort) >>> 0;
     this.stream[slot] = stream;
     this.roleBits[slot] = (p.ipVersion === 6 ? IPV6 : 0) | (senderIsA ? 0 : FIRST_PACKET_FROM_B);
     const bucket = hashTuple(p) & this.bucketMask;
@@ -208,7 +204,7 @@ export class ConnectionTable extends Growable {
     this.buckets[bucket] = slot;
     this.size++;
     this.lastSide = senderIsA ? 0 : 1;
-    if (this.size > this.buckets.length * 0.75) this.rehash();
+    if (this.size > this.buckets.length) this.rehash();
     return slot;
   }
 
@@ -229,25 +225,26 @@ export class ConnectionTable extends Growable {
       this.counters.fill(0, block * COUNTER_COUNT, (block + 1) * COUNTER_COUNT);
       this.freeCounterBlocks.push(block);
     }
-    this.resetSlot(slot);
+    if (this.roleBits[slot] & IPV6) this.ipv6.release(this.address[slot * 2]);
+    this.clearSlot(slot);
     this.chain[slot] = this.freeSlot;
     this.freeSlot = slot;
     this.size--;
   }
 
-  /** Adds one to counter `counter` of `slot`, allocating its block on first use. */
-  increment(slot: number, counter: number): void {
+  /** Adds `amount` to counter `counter` of `slot`, allocating its block on first use. */
+  increment(slot: number, counter: number, amount = 1): void {
     let block = this.counterBlock[slot];
     if (block < 0) {
       block = this.freeCounterBlocks.pop() ?? this.counterBlocksUsed++;
       if ((block + 1) * COUNTER_COUNT > this.counters.length) {
-        const grown = new Uint32Array(this.counters.length * 2);
+        const grown = new Float64Array(this.counters.length * 2);
         grown.set(this.counters);
         this.counters = grown;
       }
       this.counterBlock[slot] = block;
     }
-    this.counters[block * COUNTER_COUNT + counter]++;
+    this.counters[block * COUNTER_COUNT + counter] += amount;
   }
 
   counter(slot: number, counter: number): number {
@@ -266,7 +263,7 @@ export class ConnectionTable extends Growable {
 
   /** Bytes of all state, for the memory benchmark. */
   override byteSize(): number {
-    return super.byteSize() + this.counters.byteLength + this.buckets.byteLength;
+    return super.byteSize() + this.counters.byteLength + this.buckets.byteLength + this.ipv6.byteSize();
   }
 
   private allocateSlot(): number {
@@ -275,57 +272,16 @@ export class ConnectionTable extends Growable {
       this.freeSlot = this.chain[slot];
       return slot;
     }
-    if (this.slotsUsed === this.capacity) this.grow(Math.ceil(this.capacity * 1.5));
+    // 1.25: less idle capacity than doubling, at the price of a few more copies while filling.
+    if (this.slotsUsed === this.capacity) this.grow(Math.ceil(this.capacity * 1.25));
     return this.slotsUsed++;
   }
 
-  private resetSlot(slot: number): void {
-    this.roleBits[slot] = 0;
-    this.completeness[slot] = 0;
-    this.mruSynNs[slot] = NEVER;
-    this.irttNs[slot] = 0;
-    this.firstSynNs[slot] = NEVER;
-    this.handshakeUs[slot] = Number.NaN;
-    this.firstPayloadUs[slot] = Number.NaN;
-    this.firstServerPayloadUs[slot] = Number.NaN;
-    this.rttSamples[slot] = 0;
-    this.rttMinUs[slot] = 0;
-    this.rttMaxUs[slot] = 0;
-    this.rttSumNs[slot] = 0;
-    this.rttM2[slot] = 0;
-    this.goodputBytes[slot] = 0;
-    this.seqSegments[slot] = 0;
-    this.counterBlock[slot] = -1;
-    for (let d = slot * 2; d < slot * 2 + 2; d++) {
-      this.directionBits[d] = 0;
-      this.baseSeq[d] = 0;
-      this.windowScale[d] = -1;
-      this.window[d] = 0xffffffff;
-      this.nextSeq[d] = 0;
-      this.nextSeqNs[d] = NEVER;
-      this.maxSeqToBeAcked[d] = 0;
-      this.lastAck[d] = 0;
-      this.lastAckNs[d] = NEVER;
-      this.dupAckCount[d] = 0;
-      this.lastSegmentFlags[d] = 0;
-      this.unackedHead[d] = -1;
-      this.unackedCount[d] = 0;
-      this.packets[d] = 0;
-      this.payloadBytes[d] = 0;
-      this.windowSum[d] = 0;
-      this.windowCount[d] = 0;
-    }
-  }
-
   private hashSlot(slot: number): number {
-    const a = slot * 8;
-    const address = this.address;
+    const [a0, a1, a2, a3] = this.addressWords(slot, 0);
+    const [b0, b1, b2, b3] = this.addressWords(slot, 1);
     const ports = this.ports[slot];
-    return mix(
-      address[a] ^ address[a + 1] ^ address[a + 2] ^ address[a + 3],
-      address[a + 4] ^ address[a + 5] ^ address[a + 6] ^ address[a + 7],
-      (ports >>> 16) ^ (ports & 0xffff),
-    );
+    return mix(a0 ^ a1 ^ a2 ^ a3, b0 ^ b1 ^ b2 ^ b3, (ports >>> 16) ^ (ports & 0xffff));
   }
 
   private rehash(): void {

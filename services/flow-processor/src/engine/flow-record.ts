@@ -44,9 +44,8 @@ export function clientSide(t: ConnectionTable, slot: number): number {
 }
 
 function endpoint(t: ConnectionTable, slot: number, side: number): Endpoint {
-  const a = slot * 8 + side * 4;
-  const w = t.address;
-  const ip = t.roleBits[slot] & IPV6 ? ipv6ToString(w[a], w[a + 1], w[a + 2], w[a + 3]) : ipv4ToString(w[a + 3]);
+  const [w0, w1, w2, w3] = t.addressWords(slot, side);
+  const ip = t.roleBits[slot] & IPV6 ? ipv6ToString(w0, w1, w2, w3) : ipv4ToString(w3);
   const ports = t.ports[slot];
   return { ip, port: side === 0 ? ports >>> 16 : ports & 0xffff };
 }
@@ -73,7 +72,7 @@ function connectionState(t: ConnectionTable, slot: number, client: number): Conn
 }
 
 function averageWindow(t: ConnectionTable, direction: number): number | null {
-  const n = t.windowCount[direction];
+  const n = t.packets[direction] - t.synPackets[direction];
   return n === 0 ? null : t.windowSum[direction] / n;
 }
 
@@ -122,7 +121,7 @@ export function buildFlowRecord(analyzer: TcpAnalyzer, slot: number, evicted: bo
     rtt_avg_us: samples === 0 ? null : meanMicros(t.rttSumNs[slot], samples),
     rtt_samples: samples,
     jitter_us: samples < 2 ? 0 : toMicros(Math.sqrt(t.rttM2[slot] / samples)),
-    goodput_bytes: t.goodputBytes[slot],
+    goodput_bytes: clientBytes + serverBytes - count('retransmitted_bytes'),
 
     data_retransmission_rate: seqSegments === 0 ? 0 : retransmissions / seqSegments,
     spurious_retransmissions: count('spurious_retransmissions'),

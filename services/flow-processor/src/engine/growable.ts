@@ -22,6 +22,12 @@ export abstract class Growable {
     return array;
   }
 
+  /** Puts every column of `slot` back to its initial value. */
+  protected clearSlot(slot: number): void {
+    const self = this as unknown as Record<string, Column>;
+    for (const { name, width, fill } of this.columns) self[name].fill(fill, slot * width, (slot + 1) * width);
+  }
+
   protected grow(newCapacity: number): void {
     const self = this as unknown as Record<string, Column>;
     for (const { name, width, fill } of this.columns) {
