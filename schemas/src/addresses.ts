@@ -7,7 +7,16 @@ export function ipv4ToString(word: number): string {
 
 /** RFC 5952 text of an IPv6 address held as four 32-bit words (most significant first). */
 export function ipv6ToString(w0: number, w1: number, w2: number, w3: number): string {
-  const groups = [w0 >>> 16, w0 & 0xffff, w1 >>> 16, w1 & 0xffff, w2 >>> 16, w2 & 0xffff, w3 >>> 16, w3 & 0xffff];
+  const groups = [
+    w0 >>> 16,
+    w0 & 0xffff,
+    w1 >>> 16,
+    w1 & 0xffff,
+    w2 >>> 16,
+    w2 & 0xffff,
+    w3 >>> 16,
+    w3 & 0xffff,
+  ];
   // Longest run of two or more zero groups becomes "::" (first such run on ties).
   let bestStart = -1;
   let bestLength = 1;

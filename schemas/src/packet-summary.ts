@@ -102,5 +102,5 @@ export function copyPacketSummary(from: PacketSummary, to: PacketSummary): Packe
 /** TCP payload length: IP payload minus the TCP header, never negative. */
 export function payloadLength(p: PacketSummary): number {
   const n = p.ipPayloadLength - p.tcpHeaderLength;
-  return n > 0 ? n : 0;
+  return Math.max(n, 0);
 }

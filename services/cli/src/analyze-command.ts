@@ -1,8 +1,8 @@
 import { CaptureFormatError, readCaptureFile } from '@tcpx/edge-capture';
 import { CliError, usageError } from './cli-error.js';
 import { analyzerOptions, type CommonValues, parseFormat, parseSort } from './options.js';
-import { createAnalysisRun, describeCaptureStats } from './run-analysis.js';
 import { createProgressReporter } from './progress.js';
+import { createAnalysisRun, describeCaptureStats } from './run-analysis.js';
 
 /** `tcpx analyze <file|->`: one record per connection of a pcap/pcapng file. */
 export async function analyzeCommand(positionals: string[], values: CommonValues): Promise<number> {

@@ -1,7 +1,13 @@
 import { openLiveCapture } from '@tcpx/edge-capture';
-import { CliError, usageError } from './cli-error.js';
-import { analyzerOptions, type CommonValues, parseFormat, parsePositiveNumber, parseSort } from './options.js';
 import { drainStdout, writeStdout } from './analyze-command.js';
+import { CliError, usageError } from './cli-error.js';
+import {
+  analyzerOptions,
+  type CommonValues,
+  parseFormat,
+  parsePositiveNumber,
+  parseSort,
+} from './options.js';
 import { createAnalysisRun, describeCaptureStats } from './run-analysis.js';
 
 interface CaptureValues extends CommonValues {

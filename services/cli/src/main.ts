@@ -48,7 +48,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`tcpx: ${error.message}\n${USAGE}\n`);
       process.exitCode = 1;
     } else {
-      process.stderr.write(`tcpx: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `tcpx: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exitCode = 70;
     }
   },

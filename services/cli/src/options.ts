@@ -3,7 +3,6 @@ import { METRIC_NAMES } from '@tcpx/schemas';
 import { usageError } from './cli-error.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './record-output.js';
 
-
 export interface CommonValues {
   format?: string;
   sort?: string;
@@ -13,14 +12,16 @@ export interface CommonValues {
 
 export function parseFormat(value: string | undefined): OutputFormat {
   const format = (value ?? 'ndjson') as OutputFormat;
-  if (!OUTPUT_FORMATS.includes(format)) throw usageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}`);
+  if (!OUTPUT_FORMATS.includes(format))
+    throw usageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}`);
   return format;
 }
 
 export function parsePositiveNumber(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw usageError(`--${name} must be a non-negative number, got "${value}"`);
+  if (!Number.isFinite(n) || n < 0)
+    throw usageError(`--${name} must be a non-negative number, got "${value}"`);
   return n;
 }
 
@@ -34,6 +35,7 @@ export function analyzerOptions(values: CommonValues, defaultIdleSeconds: number
 export function parseSort(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const sortable: readonly string[] = [...METRIC_NAMES, 'stream', 'start_us', 'end_us'];
-  if (!sortable.includes(value)) throw usageError(`--sort: unknown metric "${value}"; one of: ${sortable.join(', ')}`);
+  if (!sortable.includes(value))
+    throw usageError(`--sort: unknown metric "${value}"; one of: ${sortable.join(', ')}`);
   return value;
 }

@@ -18,7 +18,8 @@ export function sortRecords(records: TcpFlowRecord[], metric: string | undefined
   return records.sort((a, b) => sortValue(b, metric) - sortValue(a, metric) || a.stream - b.stream);
 }
 
-const endpointText = (e: { ip: string; port: number }) => (e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
+const endpointText = (e: { ip: string; port: number }) =>
+  e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
 const msText = (us: number | null) => (us === null ? '-' : (us / 1000).toFixed(2));
 
 const TABLE_COLUMNS: { title: string; right: boolean; cell: (r: TcpFlowRecord) => string }[] = [
@@ -26,8 +27,16 @@ const TABLE_COLUMNS: { title: string; right: boolean; cell: (r: TcpFlowRecord) =
   { title: 'CLIENT', right: false, cell: (r) => endpointText(r.src) },
   { title: 'SERVER', right: false, cell: (r) => endpointText(r.dst) },
   { title: 'STATE', right: false, cell: (r) => r.state },
-  { title: 'PKTS', right: true, cell: (r) => String(r.tcp_metrics.client_packets + r.tcp_metrics.server_packets) },
-  { title: 'BYTES', right: true, cell: (r) => String(r.tcp_metrics.client_payload_bytes + r.tcp_metrics.server_payload_bytes) },
+  {
+    title: 'PKTS',
+    right: true,
+    cell: (r) => String(r.tcp_metrics.client_packets + r.tcp_metrics.server_packets),
+  },
+  {
+    title: 'BYTES',
+    right: true,
+    cell: (r) => String(r.tcp_metrics.client_payload_bytes + r.tcp_metrics.server_payload_bytes),
+  },
   { title: 'RETX', right: true, cell: (r) => String(r.tcp_metrics.retransmissions) },
   { title: 'RETX%', right: true, cell: (r) => (r.tcp_metrics.retransmission_rate * 100).toFixed(1) },
   { title: 'DUPACK', right: true, cell: (r) => String(r.tcp_metrics.dup_acks) },
@@ -40,7 +49,10 @@ const TABLE_COLUMNS: { title: string; right: boolean; cell: (r: TcpFlowRecord) =
 
 /** A readable, aligned table for people. */
 export function formatTable(records: TcpFlowRecord[]): string {
-  const rows = [TABLE_COLUMNS.map((c) => c.title), ...records.map((r) => TABLE_COLUMNS.map((c) => c.cell(r)))];
+  const rows = [
+    TABLE_COLUMNS.map((c) => c.title),
+    ...records.map((r) => TABLE_COLUMNS.map((c) => c.cell(r))),
+  ];
   const widths = TABLE_COLUMNS.map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const lines = rows.map((row) =>
     row

@@ -1,6 +1,6 @@
-import type { PacketSummary, TcpFlowRecord } from '@tcpx/schemas';
-import { analyzeSummaries, type AnalyzerOptions } from '@tcpx/flow-processor';
 import type { CaptureStats } from '@tcpx/edge-capture';
+import { type AnalyzerOptions, analyzeSummaries } from '@tcpx/flow-processor';
+import type { PacketSummary, TcpFlowRecord } from '@tcpx/schemas';
 import { formatTable, type OutputFormat, sortRecords } from './record-output.js';
 
 export interface AnalysisOutput {
@@ -52,7 +52,9 @@ export function describeCaptureStats(stats: CaptureStats): string[] {
   const malformed = Object.entries(stats.malformed).filter(([, n]) => n > 0);
   const total = malformed.reduce((sum, [, n]) => sum + n, 0);
   if (total > 0) {
-    lines.push(`tcpx: ${total} malformed packet(s) counted and skipped: ${malformed.map(([k, n]) => `${k}=${n}`).join(' ')}`);
+    lines.push(
+      `tcpx: ${total} malformed packet(s) counted and skipped: ${malformed.map(([k, n]) => `${k}=${n}`).join(' ')}`,
+    );
   }
   return lines;
 }

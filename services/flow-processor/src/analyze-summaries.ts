@@ -8,7 +8,8 @@ import { buildFlowRecord } from './engine/flow-record.js';
  */
 export function analyzeSummaries(onRecord: (record: TcpFlowRecord) => void, options?: AnalyzerOptions) {
   const analyzer: TcpAnalyzer = new TcpAnalyzer(
-    (_table, slot, reason) => onRecord(buildFlowRecord(analyzer, slot, reason === 'idle' || reason === 'capacity')),
+    (_table, slot, reason) =>
+      onRecord(buildFlowRecord(analyzer, slot, reason === 'idle' || reason === 'capacity')),
     options,
   );
   return {

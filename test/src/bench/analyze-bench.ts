@@ -5,8 +5,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createPacketSummary } from '@tcpx/schemas';
 import { TcpAnalyzer } from '@tcpx/flow-processor';
+import { createPacketSummary } from '@tcpx/schemas';
 import { TCPX_BIN } from '../differential/run-tcpx.js';
 import { writeSyntheticCapture } from './synthetic-capture.js';
 
@@ -75,18 +75,39 @@ async function main(): Promise<void> {
   const file = `${CACHE}synthetic-${CONNECTIONS}x${SEGMENTS}.pcap`;
   if (!existsSync(file)) {
     process.stdout.write(`generating ${file} …\n`);
-    writeSyntheticCapture({ file, connections: CONNECTIONS, segmentsPerConnection: SEGMENTS, concurrency: 400, lossRate: 0.02 });
+    writeSyntheticCapture({
+      file,
+      connections: CONNECTIONS,
+      segmentsPerConnection: SEGMENTS,
+      concurrency: 400,
+      lossRate: 0.02,
+    });
   }
   const megabytes = statSync(file).size / 1e6;
   const tsharkCount = await countPackets(file);
-  process.stdout.write(`capture: ${tsharkCount} packets, ${CONNECTIONS} connections, ${megabytes.toFixed(0)} MB\n`);
+  process.stdout.write(
+    `capture: ${tsharkCount} packets, ${CONNECTIONS} connections, ${megabytes.toFixed(0)} MB\n`,
+  );
 
   const ours = await timed('node', [TCPX_BIN, 'analyze', file, '--format', 'ndjson']);
-  const theirs = await timed('tshark', ['-r', file, '-Y', 'tcp.analysis.flags', '-T', 'fields', '-e', 'tcp.stream', '-e', 'tcp.analysis.flags']);
+  const theirs = await timed('tshark', [
+    '-r',
+    file,
+    '-Y',
+    'tcp.analysis.flags',
+    '-T',
+    'fields',
+    '-e',
+    'tcp.stream',
+    '-e',
+    'tcp.analysis.flags',
+  ]);
   const row = (name: string, t: Timed) =>
     `${name.padEnd(14)} ${t.seconds.toFixed(2).padStart(8)} s ${(tsharkCount / t.seconds / 1e6).toFixed(3).padStart(8)} M packets/s ${(megabytes / t.seconds).toFixed(0).padStart(6)} MB/s`;
   process.stdout.write(`${row('tcpx analyze', ours)}\n${row('tshark', theirs)}\n`);
-  process.stdout.write(`ratio: tcpx is ${(theirs.seconds / ours.seconds).toFixed(1)}x tshark (target >= 20x, >= 1.5 M packets/s)\n`);
+  process.stdout.write(
+    `ratio: tcpx is ${(theirs.seconds / ours.seconds).toFixed(1)}x tshark (target >= 20x, >= 1.5 M packets/s)\n`,
+  );
 
   const memory = idleConnectionMemory(200_000);
   process.stdout.write(

@@ -160,7 +160,7 @@ export function writeSyntheticCapture(options: SyntheticCaptureOptions): Synthet
     chunk[tcp + 21] = 1;
     chunk[tcp + 22] = 8;
     chunk[tcp + 23] = 10;
-    chunk.writeUInt32BE(clockUs % 0xffffffff >>> 0, tcp + 24);
+    chunk.writeUInt32BE((clockUs % 0xffffffff) >>> 0, tcp + 24);
     used += 16 + frameLength;
     packets++;
     bytes += 16 + frameLength;

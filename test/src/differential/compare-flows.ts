@@ -57,7 +57,8 @@ export function compareFlows(
     for (const field of fields) {
       const mine = record.tcp_metrics[field];
       const theirs = expected.tcp_metrics[field];
-      if (!sameValue(field, mine, theirs)) differences.push({ stream: record.stream, field, ours: mine, tshark: theirs });
+      if (!sameValue(field, mine, theirs))
+        differences.push({ stream: record.stream, field, ours: mine, tshark: theirs });
     }
   }
   for (const stream of tshark.keys()) {
@@ -69,7 +70,10 @@ export function compareFlows(
 export function describeDifferences(file: string, differences: FlowDifference[], max = 20): string {
   const lines = differences
     .slice(0, max)
-    .map((d) => `  stream ${d.stream} ${d.field}: tcpx=${JSON.stringify(d.ours)} tshark=${JSON.stringify(d.tshark)}`);
+    .map(
+      (d) =>
+        `  stream ${d.stream} ${d.field}: tcpx=${JSON.stringify(d.ours)} tshark=${JSON.stringify(d.tshark)}`,
+    );
   const more = differences.length > max ? `\n  … ${differences.length - max} more` : '';
   return `${file}: ${differences.length} difference(s)\n${lines.join('\n')}${more}`;
 }

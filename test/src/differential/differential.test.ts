@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
-import { analyzeSummaries } from '@tcpx/flow-processor';
 import { CaptureFormatError, readCaptureFile } from '@tcpx/edge-capture';
+import { analyzeSummaries } from '@tcpx/flow-processor';
 import type { TcpFlowRecord } from '@tcpx/schemas';
 import { generateCraftedCaptures } from '../crafted/index.js';
 import { tsharkFlows } from '../oracle/tshark.js';
@@ -15,7 +15,10 @@ import { analyzeWithTcpx } from './run-tcpx.js';
 const CORPUS = join(REPO_ROOT, '..', 'shared', 'pcaps', 'tcpdump-tests');
 
 /** Differences not explained by a documented deviation; documented ones must still occur. */
-function unexplained(file: string, differences: FlowDifference[]): { unexpected: FlowDifference[]; missing: string[] } {
+function unexplained(
+  file: string,
+  differences: FlowDifference[],
+): { unexpected: FlowDifference[]; missing: string[] } {
   const name = basename(file);
   const expected = KNOWN_DEVIATIONS.filter((d) => d.file === name);
   const key = (stream: number, field: string) => `${stream}/${field}`;
@@ -23,11 +26,17 @@ function unexplained(file: string, differences: FlowDifference[]): { unexpected:
   const found = new Set(differences.map((d) => key(d.stream, d.field)));
   return {
     unexpected: differences.filter((d) => !documented.has(key(d.stream, d.field))),
-    missing: expected.filter((d) => !found.has(key(d.stream, d.field))).map((d) => `${d.stream}/${d.field} (${d.reason})`),
+    missing: expected
+      .filter((d) => !found.has(key(d.stream, d.field)))
+      .map((d) => `${d.stream}/${d.field} (${d.reason})`),
   };
 }
 
-function assertMatchesTshark(file: string, ours: TcpFlowRecord[], oracle: Awaited<ReturnType<typeof tsharkFlows>>) {
+function assertMatchesTshark(
+  file: string,
+  ours: TcpFlowRecord[],
+  oracle: Awaited<ReturnType<typeof tsharkFlows>>,
+) {
   const { unexpected, missing } = unexplained(file, compareFlows(ours, oracle));
   assert.deepEqual(missing, [], `${file}: documented deviations no longer occur: ${missing.join(', ')}`);
   assert.equal(unexpected.length, 0, describeDifferences(file, unexpected));
@@ -61,7 +70,10 @@ describe('tcpx analyze equals tshark 4.0.17, connection by connection, field by 
     assert.ok(scenarios.length >= 10, `expected the scenario set, got ${scenarios.length}`);
     for (const scenario of scenarios) {
       await t.test(scenario.name, async () => {
-        const [ours, oracle] = await Promise.all([analyzeWithTcpx(scenario.file), tsharkFlows(scenario.file)]);
+        const [ours, oracle] = await Promise.all([
+          analyzeWithTcpx(scenario.file),
+          tsharkFlows(scenario.file),
+        ]);
         assert.ok(oracle.size > 0, 'tshark sees connections');
         assertMatchesTshark(scenario.file, ours, oracle);
       });
@@ -101,7 +113,8 @@ describe('tcpx analyze equals tshark 4.0.17, connection by connection, field by 
       compared++;
       const { unexpected, missing } = unexplained(file, compareFlows(ours, oracle));
       if (unexpected.length > 0) failures.push(describeDifferences(name, unexpected, 5));
-      if (missing.length > 0) failures.push(`${name}: documented deviations no longer occur: ${missing.join(', ')}`);
+      if (missing.length > 0)
+        failures.push(`${name}: documented deviations no longer occur: ${missing.join(', ')}`);
     });
     assert.ok(compared >= 80, `only ${compared} corpus captures had TCP`);
     assert.deepEqual(failures, []);

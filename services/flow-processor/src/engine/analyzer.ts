@@ -101,7 +101,7 @@ export class TcpAnalyzer {
   }
 
   ingest(p: PacketSummary): void {
-    if (this.baseSecond !== this.baseSecond) this.baseSecond = p.tsSec;
+    if (Number.isNaN(this.baseSecond)) this.baseSecond = p.tsSec;
     const now = (p.tsSec - this.baseSecond) * 1e9 + p.tsNsec;
     if (now > this.latestNs) this.latestNs = now;
     const t = this.table;
@@ -181,7 +181,7 @@ export class TcpAnalyzer {
     }
 
     // Steps 12 and 14: window scale option, then Wireshark's verify_tcp_window_scaling.
-    if (p.windowScale >= 0) t.windowScale[f] = p.windowScale > MAX_WINDOW_SHIFT ? MAX_WINDOW_SHIFT : p.windowScale;
+    if (p.windowScale >= 0) t.windowScale[f] = Math.min(p.windowScale, MAX_WINDOW_SHIFT);
     if (flags & TCP_SYN) {
       if (t.windowScale[f] === -1) {
         t.windowScale[f] = -2;
@@ -193,7 +193,11 @@ export class TcpAnalyzer {
 
     this.account(slot, side, f, r, flags, ack, window, seglen, ta, now);
 
-    if (this.closedQueueHead < this.closedQueue.length || this.idleTimeoutNs > 0 || t.size > this.maxConnections) {
+    if (
+      this.closedQueueHead < this.closedQueue.length ||
+      this.idleTimeoutNs > 0 ||
+      t.size > this.maxConnections
+    ) {
       this.expire(now);
     }
   }
@@ -251,7 +255,8 @@ export class TcpAnalyzer {
     t.forEachSlot((slot) => {
       if (t.lastNs[slot] <= cutoff) victims.push(slot);
     });
-    const reason: FlowEndReason = this.idleTimeoutNs > 0 && cutoff === now - this.idleTimeoutNs ? 'idle' : 'capacity';
+    const reason: FlowEndReason =
+      this.idleTimeoutNs > 0 && cutoff === now - this.idleTimeoutNs ? 'idle' : 'capacity';
     for (const slot of victims) this.finish(slot, reason);
   }
 
@@ -291,7 +296,7 @@ export class TcpAnalyzer {
     } else {
       if (window === 0 && !synFinRst) ta |= ZERO_WINDOW;
       if (nextSeq !== 0 && seqGreater(seq, nextSeq) && !(flags & TCP_RST)) ta |= LOST_SEGMENT;
-      if (seglen <= 1 && seq === ((nextSeq - 1) >>> 0) && !synFinRst) ta |= KEEP_ALIVE;
+      if (seglen <= 1 && seq === (nextSeq - 1) >>> 0 && !synFinRst) ta |= KEEP_ALIVE;
       const sameAckAndSeq = seglen === 0 && seq === nextSeq && ack === t.lastAck[f] && !synFinRst;
       if (sameAckAndSeq && window !== 0 && window !== t.window[f]) ta |= WINDOW_UPDATE;
       if (seglen > 0 && t.windowScale[r] !== -1 && !synFinRst) {
@@ -301,7 +306,12 @@ export class TcpAnalyzer {
       }
       if (sameAckAndSeq && window !== 0 && window === t.window[f] && t.lastSegmentFlags[r] & KEEP_ALIVE) {
         ta |= KEEP_ALIVE_ACK;
-      } else if (sameAckAndSeq && window === 0 && t.window[f] === 0 && t.lastSegmentFlags[r] & ZERO_WINDOW_PROBE) {
+      } else if (
+        sameAckAndSeq &&
+        window === 0 &&
+        t.window[f] === 0 &&
+        t.lastSegmentFlags[r] & ZERO_WINDOW_PROBE
+      ) {
         ta |= ZERO_WINDOW_PROBE_ACK;
       } else if (sameAckAndSeq && window !== 0 && window === t.window[f]) {
         t.dupAckCount[f] = t.dupAckCount[f] === 0xffffffff ? 1 : t.dupAckCount[f] + 1;
@@ -327,7 +337,7 @@ export class TcpAnalyzer {
     const synOrFin = flags & (TCP_SYN | TCP_FIN);
     if ((seglen > 0 || synOrFin) && !(ta & KEEP_ALIVE)) {
       let notAdvanced = nextSeq !== 0 && seqLess(seq, nextSeq);
-      if (seglen > 1 && seq === ((nextSeq - 1) >>> 0)) notAdvanced = false; // data after a zero-window probe
+      if (seglen > 1 && seq === (nextSeq - 1) >>> 0) notAdvanced = false; // data after a zero-window probe
       const peerAck = t.lastAck[r];
       if (seglen > 0 && peerAck !== 0 && seqLessOrEqual(seqAdd(seq, seglen), peerAck)) {
         ta |= SPURIOUS_RETRANSMISSION;
@@ -337,7 +347,10 @@ export class TcpAnalyzer {
         const irtt = t.irttNs[slot];
         const outOfOrderThreshold = irtt !== 0 ? irtt : DEFAULT_OUT_OF_ORDER_THRESHOLD_NS;
         const fast =
-          t.dupAckCount[r] >= 2 && peerAck === seq && sinceReverse >= 0 && sinceReverse < FAST_RETRANSMISSION_WINDOW_NS;
+          t.dupAckCount[r] >= 2 &&
+          peerAck === seq &&
+          sinceReverse >= 0 &&
+          sinceReverse < FAST_RETRANSMISSION_WINDOW_NS;
         const outOfOrder =
           sinceNextSeq >= 0 &&
           sinceNextSeq < outOfOrderThreshold &&

@@ -1,10 +1,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createPacketSummary, type PacketSummary, TCP_ACK, TCP_FIN, TCP_SYN, type TcpFlowRecord } from '@tcpx/schemas';
+import {
+  createPacketSummary,
+  type PacketSummary,
+  TCP_ACK,
+  TCP_FIN,
+  TCP_SYN,
+  type TcpFlowRecord,
+} from '@tcpx/schemas';
 import { analyzeSummaries } from '../analyze-summaries.js';
 
 /** A client → server packet (or the reverse) of connection `index`, at `second` seconds. */
-function packet(p: PacketSummary, index: number, fromClient: boolean, flags: number, seq: number, ack: number, second: number) {
+function packet(
+  p: PacketSummary,
+  index: number,
+  fromClient: boolean,
+  flags: number,
+  seq: number,
+  ack: number,
+  second: number,
+) {
   const client = 0x0a000000 + index;
   p.src3 = fromClient ? client : 0xc0a80001;
   p.dst3 = fromClient ? 0xc0a80001 : client;

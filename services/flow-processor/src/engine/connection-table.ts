@@ -155,12 +155,24 @@ export class ConnectionTable extends Growable {
     const w = this.ipv6.words;
     const e = this.address[slot * 2] * 8;
     const senderIsA =
-      w[e] === p.src0 && w[e + 1] === p.src1 && w[e + 2] === p.src2 && w[e + 3] === p.src3 &&
-      w[e + 4] === p.dst0 && w[e + 5] === p.dst1 && w[e + 6] === p.dst2 && w[e + 7] === p.dst3;
+      w[e] === p.src0 &&
+      w[e + 1] === p.src1 &&
+      w[e + 2] === p.src2 &&
+      w[e + 3] === p.src3 &&
+      w[e + 4] === p.dst0 &&
+      w[e + 5] === p.dst1 &&
+      w[e + 6] === p.dst2 &&
+      w[e + 7] === p.dst3;
     if (forward && senderIsA) return 0;
     const senderIsB =
-      w[e] === p.dst0 && w[e + 1] === p.dst1 && w[e + 2] === p.dst2 && w[e + 3] === p.dst3 &&
-      w[e + 4] === p.src0 && w[e + 5] === p.src1 && w[e + 6] === p.src2 && w[e + 7] === p.src3;
+      w[e] === p.dst0 &&
+      w[e + 1] === p.dst1 &&
+      w[e + 2] === p.dst2 &&
+      w[e + 3] === p.dst3 &&
+      w[e + 4] === p.src0 &&
+      w[e + 5] === p.src1 &&
+      w[e + 6] === p.src2 &&
+      w[e + 7] === p.src3;
     return senderIsB && (!forward || portA === portB) ? 1 : -1;
   }
 
@@ -196,7 +208,9 @@ export class ConnectionTable extends Growable {
       w[b + 2] = p.dst2;
       w[b + 3] = p.dst3;
     }
-    this.ports[slot] = senderIsA ? ((p.srcPort << 16) | p.dstPort) >>> 0 : ((p.dstPort << 16) | p.srcPort) >>> 0;
+    this.ports[slot] = senderIsA
+      ? ((p.srcPort << 16) | p.dstPort) >>> 0
+      : ((p.dstPort << 16) | p.srcPort) >>> 0;
     this.stream[slot] = stream;
     this.roleBits[slot] = (p.ipVersion === 6 ? IPV6 : 0) | (senderIsA ? 0 : FIRST_PACKET_FROM_B);
     const bucket = hashTuple(p) & this.bucketMask;

@@ -34,7 +34,12 @@ export function diagnose(state: ConnectionState, m: TcpMetrics): Diagnosis[] {
   // ---- connections are failing ----
   switch (state) {
     case 'refused':
-      add('failing', 'critical', 'connection_refused', 'SYN answered by RST: nothing listens on the server port');
+      add(
+        'failing',
+        'critical',
+        'connection_refused',
+        'SYN answered by RST: nothing listens on the server port',
+      );
       break;
     case 'unanswered':
       add(
@@ -51,7 +56,12 @@ export function diagnose(state: ConnectionState, m: TcpMetrics): Diagnosis[] {
       add('failing', 'warning', 'reset', `connection aborted by RST (${m.rst_count} RST packets)`);
       break;
     case 'close_wait':
-      add('failing', 'info', 'half_close', 'one side closed (FIN) and the other never did: possible CLOSE_WAIT leak');
+      add(
+        'failing',
+        'info',
+        'half_close',
+        'one side closed (FIN) and the other never did: possible CLOSE_WAIT leak',
+      );
       break;
     default:
       break;
@@ -59,9 +69,19 @@ export function diagnose(state: ConnectionState, m: TcpMetrics): Diagnosis[] {
 
   // ---- the service is slow ----
   if (m.retransmission_rate > THRESHOLDS.retransmissionCritical) {
-    add('slow', 'critical', 'high_retransmission', `${percent(m.retransmission_rate)} of packets retransmitted: severe packet loss`);
+    add(
+      'slow',
+      'critical',
+      'high_retransmission',
+      `${percent(m.retransmission_rate)} of packets retransmitted: severe packet loss`,
+    );
   } else if (m.retransmission_rate > THRESHOLDS.retransmissionWarning) {
-    add('slow', 'warning', 'elevated_retransmission', `${percent(m.retransmission_rate)} of packets retransmitted: packet loss`);
+    add(
+      'slow',
+      'warning',
+      'elevated_retransmission',
+      `${percent(m.retransmission_rate)} of packets retransmitted: packet loss`,
+    );
   }
   if (
     m.rtt_min_us !== null &&
@@ -69,21 +89,46 @@ export function diagnose(state: ConnectionState, m: TcpMetrics): Diagnosis[] {
     m.rtt_max_us > THRESHOLDS.bufferbloatRatio * m.rtt_min_us &&
     m.rtt_max_us - m.rtt_min_us >= THRESHOLDS.bufferbloatMinimumRiseUs
   ) {
-    add('slow', 'warning', 'bufferbloat', `RTT rose from ${ms(m.rtt_min_us)} to ${ms(m.rtt_max_us)}: queues are filling`);
+    add(
+      'slow',
+      'warning',
+      'bufferbloat',
+      `RTT rose from ${ms(m.rtt_min_us)} to ${ms(m.rtt_max_us)}: queues are filling`,
+    );
   }
   if (m.initial_rtt_us !== null && m.initial_rtt_us > THRESHOLDS.highInitialRttUs) {
-    add('slow', 'warning', 'high_initial_rtt', `handshake RTT ${ms(m.initial_rtt_us)}: distant or congested path`);
+    add(
+      'slow',
+      'warning',
+      'high_initial_rtt',
+      `handshake RTT ${ms(m.initial_rtt_us)}: distant or congested path`,
+    );
   }
   if (m.zero_window_events > 0) {
-    add('slow', 'warning', 'zero_window', `receiver advertised a zero window ${m.zero_window_events} times: the application is not reading fast enough`);
+    add(
+      'slow',
+      'warning',
+      'zero_window',
+      `receiver advertised a zero window ${m.zero_window_events} times: the application is not reading fast enough`,
+    );
   }
   if (m.window_full_events > 0) {
-    add('slow', 'info', 'window_full', `sender filled the receive window ${m.window_full_events} times: throughput limited by the receiver's buffer`);
+    add(
+      'slow',
+      'info',
+      'window_full',
+      `sender filled the receive window ${m.window_full_events} times: throughput limited by the receiver's buffer`,
+    );
   }
   if (m.time_to_first_byte_us !== null && m.connection_time_us !== null) {
     const thinkTime = m.time_to_first_byte_us - m.connection_time_us;
     if (thinkTime > THRESHOLDS.slowResponseUs) {
-      add('slow', 'warning', 'slow_response', `server answered ${ms(thinkTime)} after the first request byte: slow application`);
+      add(
+        'slow',
+        'warning',
+        'slow_response',
+        `server answered ${ms(thinkTime)} after the first request byte: slow application`,
+      );
     }
   }
   return found;

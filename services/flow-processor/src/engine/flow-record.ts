@@ -1,10 +1,10 @@
 import {
   type ConnectionState,
   type Endpoint,
-  type TcpFlowRecord,
-  type TcpMetrics,
   ipv4ToString,
   ipv6ToString,
+  type TcpFlowRecord,
+  type TcpMetrics,
 } from '@tcpx/schemas';
 import { COUNTER } from './analysis-flags.js';
 import type { TcpAnalyzer } from './analyzer.js';
@@ -18,9 +18,9 @@ import {
   FIRST_SYN_FROM_B,
   FIRST_SYN_SEEN,
   IPV6,
+  meanMicros,
   SENT_RST,
   SENT_SYN_ACK,
-  meanMicros,
   toMicros,
 } from './connection-table.js';
 import { diagnose } from './diagnosis.js';
