@@ -39,18 +39,22 @@ export async function captureCommand(values: CaptureValues): Promise<number> {
     throw new CliError(error instanceof Error ? error.message : String(error), 2);
   }
   await new Promise<void>((resolve) => {
-    const timer = durationSeconds ? setTimeout(resolve, durationSeconds * 1000) : undefined;
     const stop = () => {
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
       resolve();
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const timer = durationSeconds ? setTimeout(stop, durationSeconds * 1000) : undefined;
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
   const stats = session.stop();
   run.finish();
   for (const line of describeCaptureStats(stats)) process.stderr.write(`${line}\n`);
   await drainStdout();
-  if (failure) throw new CliError(`capture on ${values.interface} failed: ${failure.message}`, 2);
-  return 0;
+  // libpcap's poll handle (npm `pcap`) is only released when one more packet arrives after
+  // close(), so on a quiet interface the event loop would never empty: everything is written, exit.
+  if (failure) process.stderr.write(`tcpx: capture on ${values.interface} failed: ${failure.message}\n`);
+  process.exit(failure ? 2 : 0);
 }

@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'analyze') return analyzeCommand(positionals, values);
   if (command === 'capture') return captureCommand(values);
-  throw new CliError(`unknown command "${command}"\n${USAGE}`, 1);
+  throw new CliError(`unknown command "${command}" (tcpx --help shows the usage)`, 1);
 }
 
 main(process.argv.slice(2)).then(
@@ -45,7 +45,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`tcpx: ${error.message}\n`);
       process.exitCode = error.exitCode;
     } else if (error instanceof Error && 'code' in error && error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      process.stderr.write(`tcpx: ${error.message}\n${USAGE}\n`);
+      process.stderr.write(`tcpx: ${error.message} (tcpx --help shows the usage)\n`);
       process.exitCode = 1;
     } else {
       process.stderr.write(

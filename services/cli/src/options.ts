@@ -13,7 +13,7 @@ export interface CommonValues {
 export function parseFormat(value: string | undefined): OutputFormat {
   const format = (value ?? 'ndjson') as OutputFormat;
   if (!OUTPUT_FORMATS.includes(format))
-    throw usageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}`);
+    throw usageError(`--format: unknown format "${value}"; one of: ${OUTPUT_FORMATS.join(', ')}`);
   return format;
 }
 
