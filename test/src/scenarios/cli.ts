@@ -1,8 +1,11 @@
 /**
  * Generate the capture scenarios from the command line and print what tshark reports:
  *   node test/dist/scenarios/cli.js [outDir] [--force] [--only name,name] [--crafted-only] [--no-crafted]
+ *   node test/dist/scenarios/cli.js --demo samples/demo.pcap     (the bundled demo capture, see demo.ts)
+ *   node test/dist/scenarios/cli.js --cleanup
  */
 import { generateCraftedCaptures } from '../crafted/index.js';
+import { DEMO_EXPECT, generateDemoCapture } from './demo.js';
 import { evaluateExpect, flagCounts } from './expect.js';
 import { cleanupStaleNamespaces, generateCaptures } from './index.js';
 import type { Scenario } from './types.js';
@@ -11,7 +14,10 @@ const args = process.argv.slice(2);
 const flag = (n: string) => args.includes(n);
 const onlyIdx = args.indexOf('--only');
 const only = onlyIdx >= 0 ? args[onlyIdx + 1].split(',') : undefined;
-const outDir = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--only') ?? '/tmp/tcpx-captures';
+const demoIdx = args.indexOf('--demo');
+const outDir =
+  args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--only' && args[i - 1] !== '--demo') ??
+  '/tmp/tcpx-captures';
 
 const SHOW = [
   'tcp_frames',
@@ -48,6 +54,16 @@ async function report(list: Scenario[]) {
 async function main() {
   if (flag('--cleanup')) {
     console.log('removed', await cleanupStaleNamespaces({ all: true }));
+    return;
+  }
+  if (demoIdx >= 0) {
+    const file = args[demoIdx + 1];
+    if (!file || file.startsWith('--'))
+      throw new Error('--demo needs an output file, e.g. samples/demo.pcap');
+    const t0 = Date.now();
+    await generateDemoCapture(file, { log: (m) => console.error(`[demo] ${m}`) });
+    const generationMs = Date.now() - t0;
+    await report([{ name: file, file, description: 'demo', expect: [...DEMO_EXPECT], generationMs }]);
     return;
   }
   if (!flag('--crafted-only')) {

@@ -23,15 +23,16 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluateExpect } from './expect.js';
+import { cleanupStaleNamespaces, findTool, type Lab, type NsRole, sleep, type Topology } from './netns.js';
 import {
-  type BgProcess,
-  cleanupStaleNamespaces,
-  findTool,
-  Lab,
-  type NsRole,
-  sleep,
-  type Topology,
-} from './netns.js';
+  BIN_DIR,
+  type Ctx,
+  DEFAULT_PORT,
+  PYTHON,
+  randomDropRule,
+  runCaptureSession,
+  startDelayBridge,
+} from './session.js';
 import type { Scenario } from './types.js';
 
 export { cleanupStaleNamespaces } from './netns.js';
@@ -41,22 +42,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** test/ (the workspace root), found from dist/scenarios or src/scenarios. */
 export const TEST_ROOT = resolve(here, '../..');
 export const REPO_ROOT = resolve(TEST_ROOT, '..');
-export const BIN_DIR = join(TEST_ROOT, 'scenarios-bin');
+export { BIN_DIR } from './session.js';
 export const DEFAULT_CACHE_DIR = process.env.TCPX_CAPTURE_CACHE ?? join(REPO_ROOT, '.cache', 'captures');
-const PYTHON = process.env.PYTHON ?? 'python3';
 /** Bump to invalidate every cached capture. */
 const GENERATOR_VERSION = 1;
-const PORT = 5001;
-
-interface Ctx {
-  lab: Lab;
-  /** Start a traffic.py server in the server namespace and wait for READY. */
-  server(mode: string, args?: string[]): Promise<BgProcess>;
-  /** Run a traffic.py client in the client namespace to completion (rejects on failure). */
-  client(mode: string, args?: string[], timeoutMs?: number): Promise<void>;
-  /** Run a command in a namespace. */
-  exec(role: NsRole, cmd: string, args: string[]): Promise<string>;
-}
+const PORT = DEFAULT_PORT;
 
 interface ScenarioDef {
   name: string;
@@ -117,26 +107,7 @@ export const SCENARIOS: ScenarioDef[] = [
       'capture on the sender side: no gaps',
     ],
     async run(ctx) {
-      await ctx.exec('c', 'iptables', [
-        '-A',
-        'INPUT',
-        '-p',
-        'tcp',
-        '--sport',
-        String(PORT),
-        '-m',
-        'length',
-        '--length',
-        '200:65535',
-        '-m',
-        'statistic',
-        '--mode',
-        'random',
-        '--probability',
-        '0.03',
-        '-j',
-        'DROP',
-      ]);
+      await ctx.exec('c', 'iptables', randomDropRule('INPUT', PORT, 0.03));
       const srv = await ctx.server('bulk', ['--size', '4000000']);
       await ctx.client('bulk-recv', [...v4(ctx.lab), '--size', '4000000'], 30_000);
       await srv.ok(5000);
@@ -264,26 +235,7 @@ export const SCENARIOS: ScenarioDef[] = [
       'capture on the receiver (client) side, after the lossy hop',
     ],
     async run(ctx) {
-      await ctx.exec('r', 'ip6tables', [
-        '-A',
-        'FORWARD',
-        '-p',
-        'tcp',
-        '--sport',
-        String(PORT),
-        '-m',
-        'length',
-        '--length',
-        '200:65535',
-        '-m',
-        'statistic',
-        '--mode',
-        'random',
-        '--probability',
-        '0.02',
-        '-j',
-        'DROP',
-      ]);
+      await ctx.exec('r', 'ip6tables', randomDropRule('FORWARD', PORT, 0.02));
       const srv = await ctx.server('bulk', ['--bind', '::', '--size', '3000000']);
       await ctx.client(
         'bulk-recv',
@@ -310,16 +262,7 @@ export const SCENARIOS: ScenarioDef[] = [
       'sch_netem is not available on this kernel: delay 20 ms ± 5 ms (uniform, no reordering) applied by scenarios-bin/delay_bridge.py on client→server frames',
     ],
     async run(ctx) {
-      const br = ctx.lab.bg('r', 'delay-bridge', PYTHON, [
-        join(BIN_DIR, 'delay_bridge.py'),
-        ctx.lab.iface.rc,
-        ctx.lab.iface.rs,
-        '--delay-ab',
-        '20',
-        '--jitter-ab',
-        '5',
-      ]);
-      await br.waitFor('READY');
+      await startDelayBridge(ctx.lab, { delayMs: 20, jitterMs: 5 });
       const srv = await ctx.server('http');
       await ctx.client(
         'http',
@@ -394,9 +337,9 @@ function sha256(parts: string[]): string {
 
 function scenarioHash(def: ScenarioDef): string {
   const scripts = ['traffic.py', 'delay_bridge.py'].map((f) => readFileSync(join(BIN_DIR, f), 'utf8'));
-  const netns = readFileSync(join(here, 'netns.js'), 'utf8');
+  const lab = ['netns.js', 'session.js'].map((f) => readFileSync(join(here, f), 'utf8'));
   const defText = JSON.stringify({ ...def, run: def.run.toString() });
-  return sha256([String(GENERATOR_VERSION), ...scripts, netns, defText]).slice(0, 16);
+  return sha256([String(GENERATOR_VERSION), ...scripts, ...lab, defText]).slice(0, 16);
 }
 
 /** Cross-process lock on the cache dir (mkdir-based; stale when the holder pid is gone). */
@@ -468,61 +411,27 @@ function pruneOldVersions(dir: string, name: string, keepHash: string): void {
 
 let labCounter = 0;
 
-async function generateOne(
+function generateOne(
   def: ScenarioDef,
   file: string,
   index: number,
   log: (m: string) => void,
 ): Promise<string[]> {
-  const lab = new Lab({
-    topology: def.topology,
-    subnet: index + 1,
-    tag: `${process.pid}-${labCounter++}`,
-    log,
-  });
-  const notes: string[] = [...def.notes];
-  try {
-    await lab.up();
-    await lab.warmup(PYTHON);
-    const dev = lab.iface[def.capture.dev];
-    const cap = await lab.capture(def.capture.role, dev, file);
-    notes.push(
-      `captured with ${cap.tool} on ${dev} in the ${{ c: 'client', s: 'server', r: 'router' }[def.capture.role]} namespace`,
-    );
-    const ctx: Ctx = {
-      lab,
-      exec: (role, cmd, args) => lab.exec(role, cmd, args),
-      async server(mode, args = []) {
-        const p = lab.bg('s', `server ${mode}`, PYTHON, [
-          join(BIN_DIR, 'traffic.py'),
-          'server',
-          mode,
-          '--port',
-          String(PORT),
-          ...args,
-        ]);
-        await p.waitFor('READY');
-        return p;
-      },
-      async client(mode, args = [], timeoutMs = 15_000) {
-        const p = lab.bg('c', `client ${mode}`, PYTHON, [
-          join(BIN_DIR, 'traffic.py'),
-          'client',
-          mode,
-          ...args,
-        ]);
-        await p.ok(timeoutMs);
-      },
-    };
-    await def.run(ctx);
-    await sleep(def.tailMs ?? 300);
-    const st = await cap.stop();
-    if (st.dropped) throw new Error(`${cap.tool} reported ${st.dropped} packets dropped by kernel`);
-    notes.push(...lab.notes);
-    return notes;
-  } finally {
-    await lab.down();
-  }
+  return runCaptureSession(
+    {
+      topology: def.topology,
+      capture: def.capture,
+      subnet: index + 1,
+      tag: `${process.pid}-${labCounter++}`,
+      port: PORT,
+      tailMs: def.tailMs,
+      log,
+    },
+    file,
+    async (ctx) => {
+      await def.run(ctx);
+    },
+  ).then((notes) => [...def.notes, ...notes]);
 }
 
 /**

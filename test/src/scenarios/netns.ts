@@ -425,10 +425,20 @@ export class Lab {
     activeLabs.delete(this);
   }
 
-  /** Start a packet-buffered capture on `dev` inside namespace `role`. */
-  async capture(role: NsRole, dev: string, file: string): Promise<CaptureHandle> {
+  /**
+   * Start a packet-buffered capture on `dev` inside namespace `role`. `snaplen` (default 262144,
+   * whole frames) caps the bytes kept per frame; TCP analysis uses the IP length, so a snaplen that
+   * keeps the headers (128) leaves every TCP metric unchanged and drops only the payload.
+   */
+  async capture(
+    role: NsRole,
+    dev: string,
+    file: string,
+    opts: { snaplen?: number } = {},
+  ): Promise<CaptureHandle> {
     const tcpdump = findTool('tcpdump');
     const dumpcap = findTool('dumpcap');
+    const snaplen = String(opts.snaplen ?? 262144);
     let p: BgProcess;
     let tool: string;
     if (tcpdump) {
@@ -437,7 +447,7 @@ export class Lab {
         '-i',
         dev,
         '-s',
-        '262144',
+        snaplen,
         '-U',
         '--immediate-mode',
         '-n',
@@ -451,7 +461,7 @@ export class Lab {
       await p.waitFor('listening on');
     } else if (dumpcap) {
       tool = 'dumpcap';
-      p = this.bg(role, 'dumpcap', dumpcap, ['-i', dev, '-s', '262144', '-P', '-B', '8', '-w', file]);
+      p = this.bg(role, 'dumpcap', dumpcap, ['-i', dev, '-s', snaplen, '-P', '-B', '8', '-w', file]);
       await p.waitFor('Capturing on');
     } else {
       throw new Error('neither tcpdump nor dumpcap is installed (run infra/test-deps.sh)');
