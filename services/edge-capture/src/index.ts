@@ -1,0 +1,20 @@
+export {
+  CaptureFormatError,
+  CaptureParser,
+  type CaptureStats,
+  type ReadCaptureOptions,
+  readCaptureFile,
+} from './capture-file.js';
+export { DecodeState, decodeFrame } from './decode.js';
+export {
+  isSupportedLinkType,
+  LINKTYPE_ETHERNET,
+  LINKTYPE_IPV4,
+  LINKTYPE_IPV6,
+  LINKTYPE_LINUX_SLL,
+  LINKTYPE_LINUX_SLL2,
+  LINKTYPE_LOOP,
+  LINKTYPE_NULL,
+  LINKTYPE_RAW,
+} from './link-types.js';
+export { type LiveCapture, type LiveCaptureOptions, openLiveCapture } from './live.js';
