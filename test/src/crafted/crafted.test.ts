@@ -21,6 +21,7 @@ const REQUIRED = [
   'rst-ack-no-flag',
   'fin-retransmission',
   'seq-next-zero',
+  'first-packet-flags',
 ];
 
 describe('pcap writer', () => {

@@ -369,6 +369,40 @@ export const CRAFTED: Crafted[] = [
       return c.packets;
     },
   },
+  {
+    name: 'first-packet-flags',
+    description:
+      "Seven streams whose first captured packet is ACK, PSH/ACK with data, FIN/ACK, RST, RST/ACK, SYN/ACK or SYN, each answered by one pure ACK. In 4.0.17 the first pass skips the completeness bits of a conversation's first packet, but tshark -2 adds them when it re-dissects it: the final completeness has the first packet's DATA/FIN/RST/SYN-ACK bits.",
+    expect: ['streams==7', 'data_streams==1', 'rst_streams==2'],
+    build() {
+      const firsts = ['A', 'PA', 'FA', 'R', 'RA', 'SA', 'S'];
+      const packets: TcpPacket[] = [];
+      const at = (n: number) => 1_700_000_000_000_000 + n * 1000;
+      const client = {
+        srcIp: '10.0.9.1',
+        dstIp: '10.0.9.2',
+        dstPort: 40080,
+        seq: 100,
+        ack: 500,
+        window: 1000,
+      };
+      const server = {
+        srcIp: '10.0.9.2',
+        dstIp: '10.0.9.1',
+        srcPort: 40080,
+        seq: 500,
+        ack: 100,
+        window: 1000,
+      };
+      firsts.forEach((flags, i) => {
+        packets.push({ ...client, time: at(i), srcPort: 41000 + i, flags, payload: flags === 'PA' ? 10 : 0 });
+      });
+      firsts.forEach((_, i) => {
+        packets.push({ ...server, time: at(firsts.length + i), dstPort: 41000 + i, flags: 'A' });
+      });
+      return packets;
+    },
+  },
 ];
 
 /** Write every crafted capture to `outDir/<name>.pcap` (µs pcap, Ethernet) and describe it. */

@@ -181,21 +181,22 @@ export function jitterUs(samples: readonly bigint[]): number {
 }
 
 /**
- * Decide whether TCP is the outermost transport of a frame, from `frame.protocols`
- * (e.g. "eth:ethertype:ip:tcp" → true, "eth:ethertype:ip:icmp:ip:tcp" → false,
- * "eth:ethertype:ip:ipv6:tcp" (6in4) → false).
+ * Decide whether the frame's first TCP header is its outermost transport, from `frame.protocols`:
+ * exactly one IP layer and no ICMP before the first `tcp` ("eth:ethertype:ip:tcp" → true,
+ * "eth:ethertype:ip:icmp:ip:tcp" → false, 6in4 "eth:ethertype:ip:ipv6:tcp" → false). TCP carried
+ * inside the payload after it (OpenFlow packet-in, …) does not matter: `-E occurrence=f` fields
+ * describe the first, outer header.
  */
 export function isOutermostTcp(protocols: string): boolean {
   const toks = protocols.split(':');
+  const firstTcp = toks.indexOf('tcp');
+  if (firstTcp < 0) return false;
   let ipCount = 0;
-  let tcpCount = 0;
-  let icmpBeforeTcp = false;
-  for (const t of toks) {
+  for (const t of toks.slice(0, firstTcp)) {
     if (t === 'ip' || t === 'ipv6') ipCount++;
-    else if (t === 'tcp') tcpCount++;
-    else if ((t === 'icmp' || t === 'icmpv6') && tcpCount === 0) icmpBeforeTcp = true;
+    else if (t === 'icmp' || t === 'icmpv6') return false;
   }
-  return tcpCount === 1 && ipCount === 1 && !icmpBeforeTcp;
+  return ipCount === 1;
 }
 
 function optInt(s: string | undefined): number | null {

@@ -120,17 +120,16 @@ export class TcpAnalyzer {
     // Step 6: sequence analysis.
     ta |= analyzeSequence(t, this.unacked, slot, f, r, flags, seq, ack, window, seglen, now);
 
-    // Step 8: completeness (4.0.17: the first packet of a conversation only contributes SYN/DATA).
-    if (isNew) {
-      if (synOnly) t.completeness[slot] |= seglen > 0 ? 1 | 8 : 1;
-    } else {
-      let bits = 0;
-      if (flags & TCP_SYN && flags & TCP_ACK) bits |= 2;
-      if (flags & TCP_ACK && !(flags & TCP_SYN)) bits |= seglen > 0 ? 8 : 4;
-      if (flags & TCP_FIN && flags & TCP_ACK) bits |= 16;
-      if (flags & TCP_RST) bits |= 32;
-      t.completeness[slot] |= bits;
-    }
+    // Step 8: completeness. The SYN bit only from the packet that opened the conversation. 4.0.17
+    // skips the other bits on that first packet during the first pass, but tshark -2 (the value
+    // we report) re-dissects it as an old conversation and adds them: verified on crafted files.
+    let bits = 0;
+    if (isNew && synOnly) bits |= seglen > 0 ? 1 | 8 : 1;
+    if (flags & TCP_SYN && flags & TCP_ACK) bits |= 2;
+    if (flags & TCP_ACK && !(flags & TCP_SYN)) bits |= seglen > 0 ? 8 : 4;
+    if (flags & TCP_FIN && flags & TCP_ACK) bits |= 16;
+    if (flags & TCP_RST) bits |= 32;
+    t.completeness[slot] |= bits;
 
     // Steps 9–11: SYN bookkeeping, initial RTT, first ACK.
     if (flags & TCP_SYN) {

@@ -9,6 +9,7 @@ import {
   FIRST_SYN_ACK_SEEN,
   FIRST_SYN_FROM_B,
   FIRST_SYN_SEEN,
+  HAS_ANALYSIS_RECORD,
   SENT_RST,
   SENT_SYN,
   SENT_SYN_ACK,
@@ -46,6 +47,7 @@ export function accountPacket(
     t.increment(slot, COUNTER.retransmissions);
     if (seglen > 0) t.increment(slot, COUNTER.retransmitted_bytes, seglen);
   }
+  if (ta !== 0 || seglen > 0) t.roleBits[slot] |= HAS_ANALYSIS_RECORD;
   if (ta !== 0) {
     for (const [flag, counter] of FLAG_COUNTERS) if (ta & flag) t.increment(slot, counter);
   }

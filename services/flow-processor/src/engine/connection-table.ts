@@ -20,6 +20,12 @@ export const FIRST_SYN_ACK_SEEN = 8;
 export const FIRST_PACKET_FROM_B = 16;
 export const IPV6 = 32;
 export const CLOSED = 64;
+/**
+ * Some packet got a Wireshark analysis record (a flag, an RTT sample, or payload: bytes in
+ * flight). tshark displays tcp.analysis.initial_rtt only on such packets, so without one the
+ * connection's iRTT is never shown.
+ */
+export const HAS_ANALYSIS_RECORD = 128;
 
 /** Nanoseconds → whole µs, rounded half up. */
 export const toMicros = (ns: number): number => Math.round(ns / 1000);

@@ -15,7 +15,7 @@ import {
   ZERO_WINDOW_PROBE,
   ZERO_WINDOW_PROBE_ACK,
 } from './analysis-flags.js';
-import { type ConnectionTable, IS_FIRST_ACK, toMicros } from './connection-table.js';
+import { type ConnectionTable, HAS_ANALYSIS_RECORD, IS_FIRST_ACK, toMicros } from './connection-table.js';
 import { seqAdd, seqGreater, seqLess, seqLessOrEqual } from './sequence.js';
 import type { UnackedSegments } from './unacked-segments.js';
 
@@ -178,6 +178,7 @@ function matchAck(
 }
 
 function addRttSample(t: ConnectionTable, slot: number, sampleNs: number): void {
+  t.roleBits[slot] |= HAS_ANALYSIS_RECORD;
   const n = ++t.rttSamples[slot];
   const sampleUs = toMicros(sampleNs);
   if (n === 1 || sampleUs < t.rttMinUs[slot]) t.rttMinUs[slot] = sampleUs;
