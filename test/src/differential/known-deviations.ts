@@ -12,4 +12,11 @@ export interface KnownDeviation {
   reason: string;
 }
 
-export const KNOWN_DEVIATIONS: KnownDeviation[] = [];
+const UNANALYSABLE = '§3 TCP headers without a segment length';
+
+export const KNOWN_DEVIATIONS: KnownDeviation[] = [
+  { file: 'bgp-bgp_capabilities_print-oobr-1.pcap', stream: 0, field: '(stream)', reason: UNANALYSABLE },
+  { file: 'bgp-bgp_capabilities_print-oobr-2.pcap', stream: 0, field: '(stream)', reason: UNANALYSABLE },
+  { file: 'bgp_pmsi_tunnel-oobr.pcap', stream: 0, field: '(stream)', reason: UNANALYSABLE },
+  { file: 'rpki-rtr-oobr.pcap', stream: 0, field: '(stream)', reason: UNANALYSABLE },
+];

@@ -121,14 +121,20 @@ export class TcpAnalyzer {
     ta |= analyzeSequence(t, this.unacked, slot, f, r, flags, seq, ack, window, seglen, now);
 
     // Step 8: completeness. The SYN bit only from the packet that opened the conversation. 4.0.17
-    // skips the other bits on that first packet during the first pass, but tshark -2 (the value
-    // we report) re-dissects it as an old conversation and adds them: verified on crafted files.
+    // skips the other bits of that first packet in its first pass; tshark -2 (the value we report)
+    // adds them while re-dissecting it, visible from the conversation's second packet on.
     let bits = 0;
     if (isNew && synOnly) bits |= seglen > 0 ? 1 | 8 : 1;
-    if (flags & TCP_SYN && flags & TCP_ACK) bits |= 2;
-    if (flags & TCP_ACK && !(flags & TCP_SYN)) bits |= seglen > 0 ? 8 : 4;
-    if (flags & TCP_FIN && flags & TCP_ACK) bits |= 16;
-    if (flags & TCP_RST) bits |= 32;
+    let otherBits = 0;
+    if (flags & TCP_SYN && flags & TCP_ACK) otherBits |= 2;
+    if (flags & TCP_ACK && !(flags & TCP_SYN)) otherBits |= seglen > 0 ? 8 : 4;
+    if (flags & TCP_FIN && flags & TCP_ACK) otherBits |= 16;
+    if (flags & TCP_RST) otherBits |= 32;
+    if (isNew) {
+      t.firstPacketCompleteness[slot] = otherBits;
+    } else {
+      bits |= otherBits | t.firstPacketCompleteness[slot];
+    }
     t.completeness[slot] |= bits;
 
     // Steps 9–11: SYN bookkeeping, initial RTT, first ACK.

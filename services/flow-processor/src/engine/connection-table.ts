@@ -58,6 +58,8 @@ export class ConnectionTable extends Growable {
   stream = this.column(Uint32Array, 'stream');
   roleBits = this.column(Uint8Array, 'roleBits');
   completeness = this.column(Uint8Array, 'completeness');
+  /** Completeness bits of the first packet, which only count once a second packet exists. */
+  firstPacketCompleteness = this.column(Uint8Array, 'firstPacketCompleteness');
   /** Hash-chain link of the flow index; -1 ends the chain (also links free slots). */
   chain = this.column(Int32Array, 'chain', 1, -1);
 
