@@ -172,6 +172,11 @@ async function loadPcapModule(load: () => Promise<unknown>): Promise<PcapModule>
         'reinstall it: apt-get install libpcap-dev && npm rebuild pcap',
     );
   }
+  // node_pcap prints "warning: … - this may not actually work" on stderr when the interface has
+  // no IPv4 address (netmask lookup for the BPF compiler): harmless for our filters, and noise in
+  // a CLI whose stderr carries one-line errors.
+  const exportsObject = (module.default ?? module) as { warningHandler?: (message: string) => void };
+  if ('warningHandler' in exportsObject) exportsObject.warningHandler = () => {};
   return pcap as PcapModule;
 }
 
