@@ -15,6 +15,8 @@ fi
 
 # npm dependencies: `pcap` is optional, so a machine without libpcap still installs the rest.
 export npm_config_cache="${npm_config_cache:-$PWD/.cache/npm}"
-if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+# `npm install`, not `npm ci`: npm 11 writes lockfiles without other platforms' optional binaries
+# (biome, turbo) and then its own `npm ci` rejects them as out of sync. The lockfile still pins.
+npm install --no-audit --no-fund
 npx turbo run build
 echo "setup: done"
