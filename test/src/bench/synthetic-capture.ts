@@ -1,10 +1,12 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { ETHERTYPE_IPV4, pcapHeader } from '@tcpx/edge-capture/testing/capture-writer';
 
 /**
  * A large, realistic-shaped capture for the benchmark: many concurrent HTTP-like connections
  * (handshake, request, MTU-sized response segments with delayed ACKs, an occasional lost segment
  * re-sent after duplicate ACKs, FIN close), written as a µs pcap with full 1514-byte frames.
- * Hand-rolled with one frame template so a million packets take seconds to write.
+ * Hand-rolled with one frame template so a million packets take seconds to write; only the file
+ * header comes from the shared capture writer (its defaults: µs, little-endian, Ethernet).
  */
 export interface SyntheticCaptureOptions {
   file: string;
@@ -107,13 +109,7 @@ export function writeSyntheticCapture(options: SyntheticCaptureOptions): Synthet
     writeSync(fd, chunk, 0, used);
     used = 0;
   };
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(262144, 16);
-  header.writeUInt32LE(1, 20);
-  writeSync(fd, header);
+  writeSync(fd, pcapHeader());
   let packets = 0;
   let bytes = 24;
   let clockUs = 1_700_000_000 * 1e6;
@@ -130,7 +126,7 @@ export function writeSyntheticCapture(options: SyntheticCaptureOptions): Synthet
     chunk.writeUInt32LE(frameLength, p + 12);
     const e = p + 16;
     chunk.fill(0, e, e + frameLength);
-    chunk.writeUInt16BE(0x0800, e + 12);
+    chunk.writeUInt16BE(ETHERTYPE_IPV4, e + 12);
     const ip = e + ETH;
     chunk[ip] = 0x45;
     chunk.writeUInt16BE(IP + TCP + step.length, ip + 2);

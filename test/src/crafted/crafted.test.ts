@@ -7,7 +7,7 @@ import { countFilters } from '../oracle/tshark.js';
 import { evaluateExpect } from '../scenarios/expect.js';
 import type { Scenario } from '../scenarios/types.js';
 import { CRAFTED, generateCraftedCaptures } from './index.js';
-import { buildFrame, parseFlags, pcapBytes, TcpConversation } from './pcap-writer.js';
+import { buildFrame, parseFlags, pcapBytes, TcpConversation } from './tcp-conversation.js';
 
 const REQUIRED = [
   'seq-wrap',
@@ -24,7 +24,7 @@ const REQUIRED = [
   'first-packet-flags',
 ];
 
-describe('pcap writer', () => {
+describe('crafted TCP conversations', () => {
   it('parses flag letters', () => {
     assert.equal(parseFlags('S'), 0x02);
     assert.equal(parseFlags('SA'), 0x12);
@@ -47,7 +47,7 @@ describe('pcap writer', () => {
       window: 100,
       options: [
         { kind: 'mss', value: 1460 },
-        { kind: 'ws', shift: 7 },
+        { kind: 'wscale', shift: 7 },
       ],
       payload: 10,
     });

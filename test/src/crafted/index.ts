@@ -1,5 +1,5 @@
 /**
- * Crafted edge-case captures (deterministic, written with ./pcap-writer.ts). Addresses are from the
+ * Crafted edge-case captures (deterministic, built with ./tcp-conversation.ts). Addresses are from the
  * documentation ranges (192.0.2.0/24, 2001:db8::/32); nothing is ever sent. Each scenario's `expect`
  * states what tshark 4.0.17 reports for it (checked by crafted.test.ts) — exact counts, since the
  * files are deterministic.
@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Scenario } from '../scenarios/types.js';
-import { pcapBytes, TcpConversation, type TcpPacket } from './pcap-writer.js';
+import { pcapBytes, TcpConversation, type TcpPacket } from './tcp-conversation.js';
 
 const C4 = { ip: '192.0.2.10', port: 51000 };
 // Server ports without a registered tshark dissector, so payload bytes are never desegmented/parsed.
@@ -94,9 +94,9 @@ export const CRAFTED: Crafted[] = [
       const c = new TcpConversation(C4, S4, { c: 1_000_000, s: 2_000_000 });
       const synOpts = [
         { kind: 'mss', value: 1460 },
-        { kind: 'sackPerm' },
+        { kind: 'sackPermitted' },
         { kind: 'nop' },
-        { kind: 'ws', shift: 7 },
+        { kind: 'wscale', shift: 7 },
       ] as const;
       c.send('c', { flags: 'S', options: [...synOpts], win: 64240 });
       c.send('c', { flags: 'S', options: [...synOpts], win: 64240, seq: 1_000_000, dt: 1_000_000 });

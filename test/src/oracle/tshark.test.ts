@@ -3,16 +3,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import {
+  ETHERTYPE_IPV4,
+  ethernetFrame,
+  icmpUnreachable,
+  ipv4Packet,
+} from '@tcpx/edge-capture/testing/capture-writer';
 import { generateCraftedCaptures } from '../crafted/index.js';
 import {
-  icmpUnreachable,
   ipPacket,
-  ipv4Frame,
   pcapBytes,
   type RawRecord,
   TcpConversation,
   type TcpPacket,
-} from '../crafted/pcap-writer.js';
+} from '../crafted/tcp-conversation.js';
 import { FILTER_METRICS } from '../scenarios/expect.js';
 import { generateCaptures } from '../scenarios/index.js';
 import type { Scenario } from '../scenarios/types.js';
@@ -371,6 +375,8 @@ describe('tshark 4.0.17 output conventions (checked empirically on a crafted cap
     c.handshake();
     const d = c.send('c', { flags: 'PA', len: 100, dt: 100 });
     const recs: Array<TcpPacket | RawRecord> = [...c.packets];
+    const ipv4Frame = (src: string, dst: string, protocol: number, payload: Uint8Array) =>
+      ethernetFrame({ type: ETHERTYPE_IPV4 }, ipv4Packet({ src, dst, protocol }, payload));
     recs.push({
       time: c.now + 10,
       frame: ipv4Frame('198.51.100.1', '192.0.2.1', 1, icmpUnreachable(ipPacket(d).subarray(0, 48))),

@@ -1,7 +1,9 @@
 /**
  * Builds small capture files for tests: frames (Ethernet/VLAN, Linux cooked, loopback, raw IP),
- * IPv4/IPv6 packets (options, extension headers, fragments), TCP segments with options, and pcap /
- * pcapng files in either byte order. Not for hot paths: it allocates freely.
+ * IPv4/IPv6 packets (options, extension headers, fragments), TCP segments with options (and, on
+ * request, valid checksums), ICMP errors, and pcap / pcapng files in either byte order. The one
+ * capture writer of the repository: the crafted tshark captures (test/src/crafted) are built on it
+ * too. Not for hot paths: it allocates freely.
  */
 
 // ---------- TCP ----------
@@ -30,10 +32,12 @@ export interface TcpSegmentSpec {
   payload?: Uint8Array | number;
   /** Overrides the data offset (in 32-bit words) written in the header. */
   dataOffsetWords?: number;
+  /** Byte that pads the options to a multiple of 4 (default EOL; the crafted captures use NOP). */
+  optionPadding?: 'eol' | 'nop';
 }
 
-/** Encodes options, padded with EOL to a multiple of 4 bytes. */
-export function encodeTcpOptions(options: TcpOption[]): Uint8Array {
+/** Encodes options, padded with EOL (or NOP) to a multiple of 4 bytes. */
+export function encodeTcpOptions(options: TcpOption[], padding: 'eol' | 'nop' = 'eol'): Uint8Array {
   const bytes: number[] = [];
   for (const o of options) {
     switch (o.kind) {
@@ -64,13 +68,16 @@ export function encodeTcpOptions(options: TcpOption[]): Uint8Array {
         break;
     }
   }
-  while (bytes.length % 4 !== 0) bytes.push(0);
+  while (bytes.length % 4 !== 0) bytes.push(padding === 'nop' ? 1 : 0);
   return Uint8Array.from(bytes);
 }
 
-/** A TCP header (checksum 0: Wireshark does not verify it by default) followed by the payload. */
+/**
+ * A TCP header (checksum 0: Wireshark does not verify it by default; see withTcpChecksum) followed by
+ * the payload.
+ */
 export function tcpSegment(spec: TcpSegmentSpec): Uint8Array {
-  const options = encodeTcpOptions(spec.options ?? []);
+  const options = encodeTcpOptions(spec.options ?? [], spec.optionPadding);
   const payload =
     typeof spec.payload === 'number' ? new Uint8Array(spec.payload) : (spec.payload ?? new Uint8Array());
   const headerLength = 20 + options.length;
@@ -86,6 +93,44 @@ export function tcpSegment(spec: TcpSegmentSpec): Uint8Array {
   v.setUint16(14, spec.window ?? 65535);
   out.set(options, 20);
   out.set(payload, headerLength);
+  return out;
+}
+
+/**
+ * A copy of `segment` with its checksum set over the IPv4 or IPv6 pseudo-header of `src` → `dst`
+ * (for captures read with checksum validation on, e.g. tshark's tcp.check_checksum).
+ */
+export function withTcpChecksum(segment: Uint8Array, src: string, dst: string): Uint8Array {
+  const v6 = src.includes(':');
+  const pseudo = new Uint8Array(v6 ? 40 : 12);
+  const p = new DataView(pseudo.buffer);
+  if (v6) {
+    pseudo.set(parseIpv6(src), 0);
+    pseudo.set(parseIpv6(dst), 16);
+    p.setUint32(32, segment.length);
+    pseudo[39] = 6;
+  } else {
+    pseudo.set(parseIpv4(src), 0);
+    pseudo.set(parseIpv4(dst), 4);
+    pseudo[9] = 6;
+    p.setUint16(10, segment.length);
+  }
+  const out = Uint8Array.from(segment);
+  out[16] = 0;
+  out[17] = 0;
+  new DataView(out.buffer).setUint16(16, internetChecksum(out, onesComplementSum(pseudo)));
+  return out;
+}
+
+// ---------- ICMP ----------
+
+/** ICMPv4 destination unreachable (type 3; code 3 = port unreachable) quoting an IP header + ≥ 8 bytes. */
+export function icmpUnreachable(quoted: Uint8Array, code = 3): Uint8Array {
+  const out = new Uint8Array(8 + quoted.length);
+  out[0] = 3;
+  out[1] = code;
+  out.set(quoted, 8);
+  new DataView(out.buffer).setUint16(2, internetChecksum(out));
   return out;
 }
 
@@ -299,9 +344,20 @@ export interface PcapOptions {
   snapLength?: number;
 }
 
-export function writePcap(records: CaptureRecord[], options: PcapOptions = {}): Uint8Array {
+/**
+ * A record's tsSec/tsNsec from a time given as whole microseconds since the epoch (number) or as
+ * nanoseconds (bigint), the two forms the crafted captures use.
+ */
+export function captureTime(time: number | bigint): { tsSec: number; tsNsec: number } {
+  if (typeof time === 'number' && !Number.isInteger(time))
+    throw new Error(`time in µs must be an integer, got ${time}`);
+  const ns = typeof time === 'bigint' ? time : BigInt(time) * 1000n;
+  return { tsSec: Number(ns / 1_000_000_000n), tsNsec: Number(ns % 1_000_000_000n) };
+}
+
+/** The 24-byte pcap file header (exported for the benchmark's hand-rolled bulk writer). */
+export function pcapHeader(options: PcapOptions = {}): Uint8Array {
   const le = options.littleEndian ?? true;
-  const parts: Uint8Array[] = [];
   const header = new Uint8Array(24);
   const h = new DataView(header.buffer);
   h.setUint32(0, options.nanoseconds ? 0xa1b23c4d : 0xa1b2c3d4, le);
@@ -309,7 +365,12 @@ export function writePcap(records: CaptureRecord[], options: PcapOptions = {}): 
   h.setUint16(6, 4, le);
   h.setUint32(16, options.snapLength ?? 262144, le);
   h.setUint32(20, (options.linkTypeField ?? options.linkType ?? 1) >>> 0, le);
-  parts.push(header);
+  return header;
+}
+
+export function writePcap(records: CaptureRecord[], options: PcapOptions = {}): Uint8Array {
+  const le = options.littleEndian ?? true;
+  const parts: Uint8Array[] = [pcapHeader(options)];
   for (const r of records) {
     const captured = r.capturedLength ?? r.data.length;
     const rec = new Uint8Array(16 + captured);
@@ -493,9 +554,16 @@ function parseMac(text: string): Uint8Array {
   return Uint8Array.from(text.split(':').map((h) => Number.parseInt(h, 16)));
 }
 
-function internetChecksum(bytes: Uint8Array): number {
-  let sum = 0;
+/** Sum of 16-bit big-endian words (an odd last byte is padded with zero), not yet folded. */
+function onesComplementSum(bytes: Uint8Array, initial = 0): number {
+  let sum = initial;
   for (let i = 0; i < bytes.length; i += 2) sum += (bytes[i] << 8) | (bytes[i + 1] ?? 0);
+  return sum;
+}
+
+/** RFC 1071 checksum; `initial` carries a pseudo-header's sum. */
+function internetChecksum(bytes: Uint8Array, initial = 0): number {
+  let sum = onesComplementSum(bytes, initial);
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return ~sum & 0xffff;
 }
