@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { PacketSummary } from '@tcpx/schemas';
 import { CaptureFormatError } from './capture-format-error.js';
 import type { FormatReader } from './format-reader.js';
@@ -200,8 +201,13 @@ export class CaptureParser {
   }
 }
 
-/** Chunk size for file reads: large, so that per-chunk overhead vanishes. */
-const CHUNK_BYTES = 4 * 1024 * 1024;
+/**
+ * Chunk size for file reads. Small on purpose: on Linux, reads of 64 KiB from the page cache run
+ * at ~10 GB/s here, reads of 256 KiB and more at ~2.3 GB/s (the copy stops fitting the CPU cache).
+ */
+const CHUNK_BYTES = 64 * 1024;
+/** Give the event loop a turn (timers, signals, progress output) every this many chunks. */
+const CHUNKS_PER_TURN = 64;
 
 export interface ReadCaptureOptions {
   /** Called after each chunk; `totalBytes` is undefined when the size is unknown (stdin, pipes). */
@@ -209,8 +215,7 @@ export interface ReadCaptureOptions {
 }
 
 /**
- * Reads a whole capture file ('-' = stdin) through a CaptureParser. Two buffers alternate so the
- * next read is under way while the current chunk is parsed.
+ * Reads a whole capture file ('-' = stdin) through a CaptureParser.
  */
 export async function readCaptureFile(
   pathOrDash: string,
@@ -230,27 +235,28 @@ export async function readCaptureFile(
     }
     return parser.end();
   }
-  const file = await open(pathOrDash, 'r');
+  // Synchronous reads: at 64 KiB a chunk, a thread-pool round trip per read would cost more
+  // than the read itself.
+  const fd = openSync(pathOrDash, 'r');
   try {
-    const info = await file.stat();
+    const info = fstatSync(fd);
     const total = info.isFile() ? info.size : undefined;
-    const buffers = [new Uint8Array(CHUNK_BYTES), new Uint8Array(CHUNK_BYTES)];
-    let current = 0;
-    let pending = file.read(buffers[current], 0, CHUNK_BYTES, null);
+    const buffer = new Uint8Array(CHUNK_BYTES);
     let read = 0;
-    for (;;) {
-      const { bytesRead, buffer } = await pending;
+    for (let chunk = 1; ; chunk++) {
+      const bytesRead = readSync(fd, buffer, 0, CHUNK_BYTES, null);
       if (bytesRead === 0) break;
-      current ^= 1;
-      pending = file.read(buffers[current], 0, CHUNK_BYTES, null);
       parser.push(bytesRead === CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead));
       read += bytesRead;
-      onProgress?.(read, total);
       if (parser.done) break;
+      if (chunk % CHUNKS_PER_TURN === 0) {
+        onProgress?.(read, total);
+        await yieldToEventLoop();
+      }
     }
-    await pending.catch(() => undefined);
+    onProgress?.(read, total);
   } finally {
-    await file.close();
+    closeSync(fd);
   }
   return parser.end();
 }

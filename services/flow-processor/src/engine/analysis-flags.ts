@@ -44,20 +44,21 @@ export const COUNTER = {
 } as const;
 export const COUNTER_COUNT = 18;
 
-/** flag bit → counter slot, for the flags that count one-to-one. */
-export const FLAG_COUNTERS: ReadonlyArray<readonly [number, number]> = [
-  [FAST_RETRANSMISSION, COUNTER.fast_retransmissions],
-  [SPURIOUS_RETRANSMISSION, COUNTER.spurious_retransmissions],
-  [OUT_OF_ORDER, COUNTER.out_of_order],
-  [LOST_SEGMENT, COUNTER.missing_segments],
-  [ACK_LOST_SEGMENT, COUNTER.ack_lost_segment],
-  [DUPLICATE_ACK, COUNTER.dup_acks],
-  [ZERO_WINDOW, COUNTER.zero_window_events],
-  [ZERO_WINDOW_PROBE, COUNTER.zero_window_probes],
-  [ZERO_WINDOW_PROBE_ACK, COUNTER.zero_window_probe_acks],
-  [WINDOW_FULL, COUNTER.window_full_events],
-  [WINDOW_UPDATE, COUNTER.window_updates],
-  [KEEP_ALIVE, COUNTER.keepalive_count],
-  [KEEP_ALIVE_ACK, COUNTER.keepalive_acks],
-  [REUSED_PORTS, COUNTER.reused_ports],
+/** Pairs of (flag bit, counter slot), flat for a cheap loop, for the flags that count one-to-one. */
+// biome-ignore format: one (flag, counter) pair per line
+export const FLAG_COUNTERS: readonly number[] = [
+  FAST_RETRANSMISSION, COUNTER.fast_retransmissions,
+  SPURIOUS_RETRANSMISSION, COUNTER.spurious_retransmissions,
+  OUT_OF_ORDER, COUNTER.out_of_order,
+  LOST_SEGMENT, COUNTER.missing_segments,
+  ACK_LOST_SEGMENT, COUNTER.ack_lost_segment,
+  DUPLICATE_ACK, COUNTER.dup_acks,
+  ZERO_WINDOW, COUNTER.zero_window_events,
+  ZERO_WINDOW_PROBE, COUNTER.zero_window_probes,
+  ZERO_WINDOW_PROBE_ACK, COUNTER.zero_window_probe_acks,
+  WINDOW_FULL, COUNTER.window_full_events,
+  WINDOW_UPDATE, COUNTER.window_updates,
+  KEEP_ALIVE, COUNTER.keepalive_count,
+  KEEP_ALIVE_ACK, COUNTER.keepalive_acks,
+  REUSED_PORTS, COUNTER.reused_ports,
 ];

@@ -43,6 +43,8 @@ export class TcpAnalyzer {
   private closedQueue: number[] = [];
   private closedQueueHead = 0;
   private lastSweepNs = 0;
+  /** Capture time from which expire() may have work (a linger or sweep falls due). */
+  private nextExpiryNs = Number.NEGATIVE_INFINITY;
   private latestNs = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -162,15 +164,9 @@ export class TcpAnalyzer {
 
     if (accountPacket(t, slot, side, f, r, flags, ack, window, seglen, ta, now) && this.closedLingerNs > 0) {
       this.closedQueue.push(slot, t.stream[slot]);
+      if (now + this.closedLingerNs < this.nextExpiryNs) this.nextExpiryNs = now + this.closedLingerNs;
     }
-
-    if (
-      this.closedQueueHead < this.closedQueue.length ||
-      this.idleTimeoutNs > 0 ||
-      t.size > this.maxConnections
-    ) {
-      this.expire(now);
-    }
+    if (now >= this.nextExpiryNs || t.size > this.maxConnections) this.expire(now);
   }
 
   /** Emits every tracked connection (end of input). */
@@ -205,8 +201,16 @@ export class TcpAnalyzer {
       this.closedQueue = queue.slice(this.closedQueueHead);
       this.closedQueueHead = 0;
     }
-    const idleDue = this.idleTimeoutNs > 0 && now - this.lastSweepNs >= this.idleTimeoutNs / 4;
-    if (idleDue || t.size > this.maxConnections) this.sweep(now);
+    const sweepInterval = this.idleTimeoutNs / 4;
+    if ((this.idleTimeoutNs > 0 && now - this.lastSweepNs >= sweepInterval) || t.size > this.maxConnections) {
+      this.sweep(now);
+    }
+    // The earliest capture time at which there can be work again, so ingest() skips the checks.
+    let next = this.idleTimeoutNs > 0 ? this.lastSweepNs + sweepInterval : Number.POSITIVE_INFINITY;
+    if (this.closedQueueHead < this.closedQueue.length) {
+      next = Math.min(next, t.lastNs[this.closedQueue[this.closedQueueHead]] + this.closedLingerNs);
+    }
+    this.nextExpiryNs = next;
   }
 
   /** Idle timeout and capacity eviction: one pass over the table. */

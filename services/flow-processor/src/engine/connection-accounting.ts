@@ -40,7 +40,7 @@ export function accountPacket(
     if (t.synPackets[f] < 0xffff) t.synPackets[f]++;
   } else {
     const shift = t.windowScale[f];
-    t.windowSum[f] += shift >= 0 ? window * 2 ** shift : window;
+    t.windowSum[f] += shift >= 0 ? window << shift : window; // ≤ 2^30: int32-safe
   }
   if (seglen > 0 || flags & (TCP_SYN | TCP_FIN)) t.seqSegments[slot]++;
   if (ta & ANY_RETRANSMISSION) {
@@ -49,7 +49,9 @@ export function accountPacket(
   }
   if (ta !== 0 || seglen > 0) t.roleBits[slot] |= HAS_ANALYSIS_RECORD;
   if (ta !== 0) {
-    for (const [flag, counter] of FLAG_COUNTERS) if (ta & flag) t.increment(slot, counter);
+    for (let i = 0; i < FLAG_COUNTERS.length; i += 2) {
+      if (ta & FLAG_COUNTERS[i]) t.increment(slot, FLAG_COUNTERS[i + 1]);
+    }
   }
 
   const fromB = side === 1;
