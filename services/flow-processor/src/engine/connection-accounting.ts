@@ -11,7 +11,6 @@ import {
   FIRST_SYN_SEEN,
   HAS_ANALYSIS_RECORD,
   SENT_RST,
-  SENT_SYN,
   SENT_SYN_ACK,
   toMicros,
 } from './connection-table.js';
@@ -37,7 +36,7 @@ export function accountPacket(
   t.packets[f]++;
   t.payloadBytes[f] += seglen;
   if (flags & TCP_SYN) {
-    if (t.synPackets[f] < 0xffff) t.synPackets[f]++;
+    if (t.synPackets[f] < 0xff) t.synPackets[f]++;
   } else {
     const shift = t.windowScale[f];
     t.windowSum[f] += shift >= 0 ? window << shift : window; // ≤ 2^30: int32-safe
@@ -57,7 +56,6 @@ export function accountPacket(
   const fromB = side === 1;
   if (flags & TCP_SYN) {
     if (!(flags & TCP_ACK)) {
-      t.directionBits[f] |= SENT_SYN;
       if (!(t.roleBits[slot] & FIRST_SYN_SEEN)) {
         t.roleBits[slot] |= FIRST_SYN_SEEN | (fromB ? FIRST_SYN_FROM_B : 0);
         t.firstSynNs[slot] = now;

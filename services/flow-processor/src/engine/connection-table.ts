@@ -8,9 +8,11 @@ export const BASE_SEQ_SET = 1;
 export const IS_FIRST_ACK = 2;
 export const FIN_SENT = 4;
 export const FIN_ACKED = 8;
-export const SENT_SYN = 16;
+/** This direction's previous packet was a keep-alive / a zero-window probe (Wireshark's lastsegmentflags). */
+export const LAST_WAS_KEEP_ALIVE = 16;
 export const SENT_SYN_ACK = 32;
 export const SENT_RST = 64;
+export const LAST_WAS_ZERO_WINDOW_PROBE = 128;
 
 /** Bits of `roleBits`: who opened the connection, as far as the packets tell. */
 export const FIRST_SYN_FROM_B = 1;
@@ -102,14 +104,16 @@ export class ConnectionTable extends Growable {
   lastAck = this.column(Uint32Array, 'lastAck', 2);
   lastAckNs = this.column(Float64Array, 'lastAckNs', 2, NEVER);
   dupAckCount = this.column(Uint32Array, 'dupAckCount', 2);
-  lastSegmentFlags = this.column(Uint16Array, 'lastSegmentFlags', 2);
   unackedHead = this.column(Int32Array, 'unackedHead', 2, -1);
   unackedCount = this.column(Uint16Array, 'unackedCount', 2);
   packets = this.column(Uint32Array, 'packets', 2);
   payloadBytes = this.column(Float64Array, 'payloadBytes', 2);
   windowSum = this.column(Float64Array, 'windowSum', 2);
-  /** SYN packets sent (saturating): the rest of `packets` carry a window that counts. */
-  synPackets = this.column(Uint16Array, 'synPackets', 2);
+  /**
+   * SYN packets sent: the rest of `packets` carry a window that counts. Saturates at 255 (Linux
+   * gives up after tcp_syn_retries ≤ 127 re-sends; a new ISN is a new connection anyway).
+   */
+  synPackets = this.column(Uint8Array, 'synPackets', 2);
 
   /** Counter blocks: COUNTER_COUNT numbers each (float64: retransmitted bytes can pass 4 GiB). */
   counters = new Float64Array(1024 * COUNTER_COUNT);

@@ -15,7 +15,14 @@ import {
   ZERO_WINDOW_PROBE,
   ZERO_WINDOW_PROBE_ACK,
 } from './analysis-flags.js';
-import { type ConnectionTable, HAS_ANALYSIS_RECORD, IS_FIRST_ACK, toMicros } from './connection-table.js';
+import {
+  type ConnectionTable,
+  HAS_ANALYSIS_RECORD,
+  IS_FIRST_ACK,
+  LAST_WAS_KEEP_ALIVE,
+  LAST_WAS_ZERO_WINDOW_PROBE,
+  toMicros,
+} from './connection-table.js';
 import { seqAdd, seqGreater, seqLess, seqLessOrEqual } from './sequence.js';
 import type { UnackedSegments } from './unacked-segments.js';
 
@@ -56,13 +63,13 @@ export function analyzeSequence(
       const windowEdge = seqAdd(t.lastAck[r], (t.window[r] << shift) >>> 0);
       if (seqAdd(seq, seglen) === windowEdge) ta |= WINDOW_FULL;
     }
-    if (sameAckAndSeq && window !== 0 && window === t.window[f] && t.lastSegmentFlags[r] & KEEP_ALIVE) {
+    if (sameAckAndSeq && window !== 0 && window === t.window[f] && t.directionBits[r] & LAST_WAS_KEEP_ALIVE) {
       ta |= KEEP_ALIVE_ACK;
     } else if (
       sameAckAndSeq &&
       window === 0 &&
       t.window[f] === 0 &&
-      t.lastSegmentFlags[r] & ZERO_WINDOW_PROBE
+      t.directionBits[r] & LAST_WAS_ZERO_WINDOW_PROBE
     ) {
       ta |= ZERO_WINDOW_PROBE_ACK;
     } else if (sameAckAndSeq && window !== 0 && window === t.window[f]) {
@@ -130,7 +137,10 @@ export function analyzeSequence(
   t.window[f] = window;
   t.lastAck[f] = ack;
   t.lastAckNs[f] = now;
-  t.lastSegmentFlags[f] = ta;
+  let lastSegment = t.directionBits[f] & ~(LAST_WAS_KEEP_ALIVE | LAST_WAS_ZERO_WINDOW_PROBE);
+  if (ta & KEEP_ALIVE) lastSegment |= LAST_WAS_KEEP_ALIVE;
+  if (ta & ZERO_WINDOW_PROBE) lastSegment |= LAST_WAS_ZERO_WINDOW_PROBE;
+  t.directionBits[f] = lastSegment;
 
   // F. ACK matching: the raw ACK field (even without the ACK flag) against the peer's segments.
   matchAck(t, unacked, slot, r, ack, now);
