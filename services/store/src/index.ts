@@ -1,0 +1,6 @@
+export * from './chdb-store.js';
+export * from './flow-row.js';
+export * from './http-store.js';
+export * from './migrate.js';
+export * from './queries.js';
+export * from './store.js';
