@@ -5,8 +5,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { analyzeSummaries, TcpAnalyzer } from '@tcpx/flow-processor';
 import { readCaptureFile } from '@tcpx/edge-capture';
+import { analyzeSummaries, TcpAnalyzer } from '@tcpx/flow-processor';
 import { createPacketSummary } from '@tcpx/schemas';
 import { TCPX_BIN } from '../differential/run-tcpx.js';
 import { writeSyntheticCapture } from './synthetic-capture.js';
