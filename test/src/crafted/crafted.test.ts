@@ -22,6 +22,7 @@ const REQUIRED = [
   'fin-retransmission',
   'seq-next-zero',
   'first-packet-flags',
+  'tunnel-then-connection',
 ];
 
 describe('crafted TCP conversations', () => {
