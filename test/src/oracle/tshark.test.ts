@@ -523,7 +523,11 @@ async function crossCheck(list: Scenario[]): Promise<void> {
     assert.equal(sum('rst_count'), counts[k], `${s.name}: rst`);
     assert.equal(sum('fin_count'), counts[k + 1], `${s.name}: fin`);
     assert.equal(sum('rtt_samples'), counts[k + 2], `${s.name}: rtt samples`);
-    assert.equal(sum('client_packets') + sum('server_packets'), counts[k + 3], `${s.name}: frames`);
+    // `tcp` also matches tunnelled / ICMP-quoted headers, which the oracle leaves out.
+    const [inner] = await countFilters(s.file, [
+      'tcp && ((ip && ipv6) || count(ip) > 1 || count(ipv6) > 1 || icmp || icmpv6)',
+    ]);
+    assert.equal(sum('client_packets') + sum('server_packets'), counts[k + 3] - inner, `${s.name}: frames`);
   }
 }
 
