@@ -1,6 +1,6 @@
 import type { CaptureStats } from '@tcpx/edge-capture';
 import { type AnalyzerOptions, analyzeSummaries } from '@tcpx/flow-processor';
-import type { PacketSummary, TcpFlowRecord } from '@tcpx/schemas';
+import type { TcpFlowRecord } from '@tcpx/schemas';
 import { formatTable, type OutputFormat, sortRecords } from './record-output.js';
 
 export interface AnalysisOutput {
@@ -30,18 +30,17 @@ export function createAnalysisRun(output: AnalysisOutput, options: AnalyzerOptio
   };
   const engine = analyzeSummaries(onRecord, options);
   return {
-    ingest: (p: PacketSummary) => engine.ingest(p),
-    finish(): number {
+    ingest: engine.ingest,
+    finish(): void {
       engine.finish();
       if (streaming) {
         output.write(pending);
-        return engine.analyzer.table.size;
+        return;
       }
       const records = sortRecords(collected, output.sort);
       if (output.format === 'ndjson') output.write(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
       else if (output.format === 'json') output.write(`${JSON.stringify(records, null, 2)}\n`);
       else output.write(formatTable(records));
-      return records.length;
     },
   };
 }
