@@ -104,8 +104,11 @@ export class PcapngReader implements FormatReader {
     }
     switch (readU32(b, pos, le)) {
       case ENHANCED_PACKET_BLOCK:
+      case OBSOLETE_PACKET_BLOCK: {
+        // Same layout; the obsolete block has a 16-bit interface id followed by a drops count.
+        const enhanced = readU32(b, pos, le) === ENHANCED_PACKET_BLOCK;
         this.packet(
-          readU32(b, pos + 8, le),
+          enhanced ? readU32(b, pos + 8, le) : readU16(b, pos + 8, le),
           b,
           pos + 28,
           readU32(b, pos + 20, le),
@@ -115,20 +118,9 @@ export class PcapngReader implements FormatReader {
           readU32(b, pos + 16, le),
         );
         return true;
+      }
       case SIMPLE_PACKET_BLOCK:
         this.simplePacket(b, pos, length);
-        return true;
-      case OBSOLETE_PACKET_BLOCK:
-        this.packet(
-          readU16(b, pos + 8, le),
-          b,
-          pos + 28,
-          readU32(b, pos + 20, le),
-          readU32(b, pos + 24, le),
-          length - 32,
-          readU32(b, pos + 12, le),
-          readU32(b, pos + 16, le),
-        );
         return true;
       case INTERFACE_DESCRIPTION_BLOCK:
         this.interfaceDescription(b, pos, length);
