@@ -214,7 +214,7 @@ function putAddress(
 }
 
 /** <0 when the source endpoint is the lower (address, port), 0 when equal. */
-function compareEndpoints(p: PacketSummary): number {
+export function compareEndpoints(p: PacketSummary): number {
   if (p.ipVersion === 6) {
     if (p.src0 !== p.dst0) return p.src0 >>> 0 < p.dst0 >>> 0 ? -1 : 1;
     if (p.src1 !== p.dst1) return p.src1 >>> 0 < p.dst1 >>> 0 ? -1 : 1;
