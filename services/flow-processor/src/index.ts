@@ -2,3 +2,4 @@ export { analyzeSummaries } from './analyze-summaries.js';
 export { type AnalyzerOptions, type FlowEndReason, type FlowSink, TcpAnalyzer } from './engine/analyzer.js';
 export { diagnose, THRESHOLDS } from './engine/diagnosis.js';
 export { buildFlowRecord } from './engine/flow-record.js';
+export { type EmittedFlow, PartitionFlows } from './pipeline/partition-flows.js';

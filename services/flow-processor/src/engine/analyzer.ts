@@ -3,6 +3,7 @@ import { REUSED_PORTS } from './analysis-flags.js';
 import { accountPacket } from './connection-accounting.js';
 import { BASE_SEQ_SET, CLOSED, ConnectionTable, IS_FIRST_ACK } from './connection-table.js';
 import { analyzeSequence } from './sequence-analysis.js';
+import { StateReader, StateWriter } from './state-codec.js';
 import { UnackedSegments } from './unacked-segments.js';
 
 /** Wireshark clamps the window-scale shift (RFC 7323 §2.3). */
@@ -167,6 +168,42 @@ export class TcpAnalyzer {
       if (now + this.closedLingerNs < this.nextExpiryNs) this.nextExpiryNs = now + this.closedLingerNs;
     }
     if (now >= this.nextExpiryNs || t.size > this.maxConnections) this.expire(now);
+  }
+
+  /**
+   * The complete analysis state as bytes (a checkpoint): an analyzer restored from it and fed the
+   * same following packets emits exactly what this one would. Options are configuration, not state.
+   */
+  snapshot(): Uint8Array {
+    const w = new StateWriter();
+    this.table.saveState(w);
+    this.unacked.saveState(w);
+    w.array('analyzer.closedQueue', Float64Array.from(this.closedQueue.slice(this.closedQueueHead)))
+      .scalar('analyzer.nextStream', this.nextStream)
+      .scalar('analyzer.baseSecond', this.baseSecond)
+      .scalar('analyzer.lastSweepNs', this.lastSweepNs)
+      .scalar('analyzer.nextExpiryNs', this.nextExpiryNs)
+      .scalar('analyzer.latestNs', this.latestNs);
+    return w.finish();
+  }
+
+  /** Replaces this analyzer's state by a snapshot()'s. */
+  restore(bytes: Uint8Array): void {
+    const r = new StateReader(bytes);
+    this.table.loadState(r);
+    this.unacked.loadState(r);
+    this.closedQueue = Array.from(r.array('analyzer.closedQueue', Float64Array));
+    this.closedQueueHead = 0;
+    this.nextStream = r.scalar('analyzer.nextStream');
+    this.baseSecond = r.scalar('analyzer.baseSecond');
+    this.lastSweepNs = r.scalar('analyzer.lastSweepNs');
+    this.nextExpiryNs = r.scalar('analyzer.nextExpiryNs');
+    this.latestNs = r.scalar('analyzer.latestNs');
+  }
+
+  /** Latest capture time seen (ns relative to baseSecond); -Infinity before the first packet. */
+  get latestTimeNs(): number {
+    return this.latestNs;
   }
 
   /** Emits every tracked connection (end of input). */

@@ -2,6 +2,7 @@ import type { PacketSummary } from '@tcpx/schemas';
 import { COUNTER_COUNT } from './analysis-flags.js';
 import { Growable } from './growable.js';
 import { Ipv6Addresses } from './ipv6-addresses.js';
+import type { StateReader, StateWriter } from './state-codec.js';
 
 /** Bits of `directionBits`. */
 export const BASE_SEQ_SET = 1;
@@ -88,6 +89,8 @@ export class ConnectionTable extends Growable {
   rttM2 = this.column(Float64Array, 'rttM2');
 
   seqSegments = this.column(Uint32Array, 'seqSegments');
+  /** Packets (both directions) when the connection was last reported in an interim record. */
+  reportedPackets = this.column(Uint32Array, 'reportedPackets');
   /** Index of this connection's counter block, -1 while every counter is zero (most connections). */
   counterBlock = this.column(Int32Array, 'counterBlock', 1, -1);
 
@@ -285,6 +288,34 @@ export class ConnectionTable extends Growable {
       for (let slot = head; slot >= 0; slot = this.chain[slot]) live[slot] = 1;
     }
     for (let slot = 0; slot < this.slotsUsed; slot++) if (live[slot]) visit(slot);
+  }
+
+  /** Writes the whole table, free lists included, so a restored table behaves identically. */
+  saveState(w: StateWriter): void {
+    this.saveColumns(w, 'table', this.slotsUsed);
+    w.array('table.counters', this.counters, this.counterBlocksUsed * COUNTER_COUNT)
+      .array('table.freeCounterBlocks', Int32Array.from(this.freeCounterBlocks))
+      .array('table.buckets', this.buckets)
+      .scalar('table.slotsUsed', this.slotsUsed)
+      .scalar('table.freeSlot', this.freeSlot)
+      .scalar('table.size', this.size)
+      .scalar('table.counterBlocksUsed', this.counterBlocksUsed);
+    this.ipv6.saveState(w);
+  }
+
+  loadState(r: StateReader): void {
+    this.slotsUsed = r.scalar('table.slotsUsed');
+    this.freeSlot = r.scalar('table.freeSlot');
+    this.size = r.scalar('table.size');
+    this.counterBlocksUsed = r.scalar('table.counterBlocksUsed');
+    this.loadColumns(r, 'table', Math.max(1024, Math.ceil(this.slotsUsed * 1.25)));
+    const counters = r.array('table.counters', Float64Array);
+    this.counters = new Float64Array(Math.max(1024 * COUNTER_COUNT, counters.length * 2));
+    this.counters.set(counters);
+    this.freeCounterBlocks = Array.from(r.array('table.freeCounterBlocks', Int32Array));
+    this.buckets = r.array('table.buckets', Int32Array);
+    this.bucketMask = this.buckets.length - 1;
+    this.ipv6.loadState(r);
   }
 
   /** Bytes of all state, for the memory benchmark. */

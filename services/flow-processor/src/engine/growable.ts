@@ -1,3 +1,5 @@
+import type { StateReader, StateWriter } from './state-codec.js';
+
 type Column = Uint8Array | Int8Array | Uint16Array | Uint32Array | Int32Array | Float64Array;
 type ColumnConstructor = new (length: number) => Column;
 
@@ -38,6 +40,27 @@ export abstract class Growable {
       self[name] = next;
     }
     this.capacity = newCapacity;
+  }
+
+  /** Writes the first `slots` entries of every column (a checkpoint). */
+  protected saveColumns(w: StateWriter, prefix: string, slots: number): void {
+    const self = this as unknown as Record<string, Column>;
+    for (const { name, width } of this.columns) w.array(`${prefix}.${name}`, self[name], slots * width);
+  }
+
+  /** Replaces every column by its saved prefix, in columns of `capacity` slots. */
+  protected loadColumns(r: StateReader, prefix: string, capacity: number): void {
+    const self = this as unknown as Record<string, Column>;
+    for (const { name, width, fill } of this.columns) {
+      const type = self[name].constructor as ColumnConstructor & { BYTES_PER_ELEMENT: number };
+      const saved = r.array(`${prefix}.${name}`, type);
+      if (saved.length > capacity * width) throw new Error(`snapshot ${prefix}.${name} exceeds its capacity`);
+      const next = new type(capacity * width);
+      if (fill !== 0) next.fill(fill, saved.length);
+      next.set(saved);
+      self[name] = next;
+    }
+    this.capacity = capacity;
   }
 
   /** Bytes held by the columns (for the memory benchmark). */

@@ -1,4 +1,5 @@
 import { Growable } from './growable.js';
+import type { StateReader, StateWriter } from './state-codec.js';
 
 /**
  * Wireshark's per-direction "unacked" lists (segments sent and not yet acknowledged), as singly
@@ -47,5 +48,16 @@ export class UnackedSegments extends Growable {
       this.release(entry);
       entry = older;
     }
+  }
+
+  saveState(w: StateWriter): void {
+    this.saveColumns(w, 'unacked', this.used);
+    w.scalar('unacked.used', this.used).scalar('unacked.freeHead', this.freeHead);
+  }
+
+  loadState(r: StateReader): void {
+    this.used = r.scalar('unacked.used');
+    this.freeHead = r.scalar('unacked.freeHead');
+    this.loadColumns(r, 'unacked', Math.max(4096, this.used));
   }
 }
