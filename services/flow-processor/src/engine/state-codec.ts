@@ -78,7 +78,7 @@ export class StateReader {
     this.bodyStart = align8(16 + headerLength);
     for (const s of header.sections) this.sections.set(s.name, s);
     const values = this.array('$scalars', Float64Array);
-    header.scalars.forEach((name, i) => this.scalars.set(name, values[i]));
+    for (const [i, name] of header.scalars.entries()) this.scalars.set(name, values[i]);
   }
 
   /** A fresh copy of section `name`. */
