@@ -6,11 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { TcpFlowRecord } from '@tcpx/schemas';
 import { flowId as contractFlowId } from '@tcpx/schemas/flow-id';
 import { ChdbStore } from './chdb-store.js';
 import { quantileType7, record, T0_US } from './fixtures.js';
 import { dateTime64, flowId, toFlowRow } from './flow-row.js';
 import { FLOW_VERSIONS, FLOWS_BY_TIME_AND_SERVICE, RTT_PERCENTILES_BY_DST_SERVICE } from './queries.js';
+import { RECORD_COLUMNS, recordFromRow } from './record-from-row.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tcpx-chdb-'));
 const config = { path: dir, retentionDays: 7, rollupRetentionDays: 400, maxBatchRows: 3 };
@@ -279,4 +281,45 @@ test('the data directory survives a restart', async () => {
   store = new ChdbStore(config);
   assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2] });
   assert.equal(await count('SELECT count() AS n FROM tcp_flows'), before);
+});
+
+test('recordFromRow reads back exactly the record that was stored (IPv4, IPv6, nulls, fractions)', async () => {
+  const node = 'node-roundtrip';
+  const v4 = record(40101, 0);
+  const v6: TcpFlowRecord = {
+    ...record(40102, 5000),
+    src: { ip: '2001:db8::7', port: 40102 },
+    dst: { ip: 'fe80::1:2', port: 443 },
+    evicted: true,
+    diagnosis: [
+      { code: 'elevated_retransmission', tree: 'slow', severity: 'warning', message: '1.6 % "quoted"' },
+    ],
+  };
+  v6.tcp_metrics = {
+    ...v6.tcp_metrics,
+    initial_rtt_us: null,
+    rtt_avg_us: 1 / 3,
+    retransmission_rate: 0.1 + 0.2,
+    window_scale: null,
+  };
+  await store.insertFlows([
+    toFlowRow(v4, { node, version: 7, final: true }),
+    toFlowRow(v6, { node, version: 4, final: false }),
+  ]);
+  const rows = await store.query<Record<string, string | number | null>>(
+    `SELECT ${RECORD_COLUMNS} FROM tcp_flows FINAL WHERE node = {node:String} ORDER BY start_time`,
+    { node },
+  );
+  const read = rows.map(recordFromRow);
+  assert.deepEqual(
+    read.map((r) => r.record),
+    [v4, v6],
+  );
+  assert.deepEqual(
+    read.map((r) => [r.flowId, r.version, r.final, r.node]),
+    [
+      [flowId(node, v4), 7, true, node],
+      [flowId(node, v6), 4, false, node],
+    ],
+  );
 });
