@@ -8,7 +8,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
 
-all=(clickhouse registry kafka)
+all=(chdb-http clickhouse registry kafka)
 want=("$@")
 [ "${#want[@]}" -gt 0 ] || want=("${all[@]}")
 failed=()

@@ -3,6 +3,7 @@
 #   kafka       Apache Kafka 4.3 (KRaft, single node)        127.0.0.1:19092 (controller 19093)
 #   registry    Apicurio Registry 3.0 (Confluent API)        http://127.0.0.1:18081/apis/ccompat/v7
 #   clickhouse  Debian's clickhouse-server 18.16             http://127.0.0.1:18123, native 19000
+#   chdb-http   ClickHouse 26 (chdb) behind our HTTP front    http://127.0.0.1:18124
 # Usage: bash infra/up.sh [SERVICE...]   (default: all; `npm run infra:up`)
 # Writes .cache/infra/env (shell syntax) with the endpoints, for tests and services to source.
 # Ports, heap sizes, timeouts: see infra/README.md.
@@ -12,7 +13,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
 
-all=(kafka registry clickhouse)
+all=(kafka registry clickhouse chdb-http)
 want=("$@")
 [ "${#want[@]}" -gt 0 ] || want=("${all[@]}")
 for s in "${want[@]}"; do
@@ -38,6 +39,7 @@ TCPX_KAFKA_BROKERS=$TCPX_HOST:$TCPX_KAFKA_PORT
 TCPX_SCHEMA_REGISTRY_URL=http://$TCPX_HOST:$TCPX_REGISTRY_PORT/apis/ccompat/v7
 TCPX_CLICKHOUSE_URL=http://$TCPX_HOST:$TCPX_CLICKHOUSE_HTTP_PORT
 TCPX_CLICKHOUSE_NATIVE=$TCPX_HOST:$TCPX_CLICKHOUSE_NATIVE_PORT
+TCPX_CHDB_HTTP_URL=http://$TCPX_HOST:$TCPX_CHDB_HTTP_PORT
 ENV
 mv "$env_file.tmp" "$env_file"
 log "all up in $((SECONDS - start)) s (${want[*]}); endpoints in $env_file:"
