@@ -30,9 +30,9 @@ const count = async (sql: string, params: Record<string, unknown> = {}) =>
   Number((await store.query<{ n: string }>(sql, params))[0].n);
 
 test('migrate applies every version once; a second run is a no-op', async () => {
-  assert.deepEqual(await store.migrate(), { applied: [1, 2], skipped: [] });
-  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2] });
-  assert.equal(await count('SELECT count() AS n FROM schema_migrations'), 2);
+  assert.deepEqual(await store.migrate(), { applied: [1, 2, 3], skipped: [] });
+  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2, 3] });
+  assert.equal(await count('SELECT count() AS n FROM schema_migrations'), 3);
   const tables = await store.query<{ name: string }>(
     'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name',
   );
@@ -50,18 +50,18 @@ test('TTLs come from configuration', async () => {
     engines[0].engine_full,
     /^ReplacingMergeTree\(version\) PARTITION BY toDate\(start_time\) ORDER BY \(node, start_time, flow_id\)/,
   );
-  assert.match(engines[0].engine_full, /TTL toDateTime\(start_time\) \+ toIntervalDay\(7\)/);
-  assert.match(engines[1].engine_full, /TTL minute \+ toIntervalDay\(400\)/);
+  assert.match(engines[0].engine_full, /TTL toDateTime\(inserted_at\) \+ toIntervalDay\(7\)/);
+  assert.match(engines[1].engine_full, /TTL stored_at \+ toIntervalDay\(400\)/);
 });
 
 test('a retention changed in configuration is applied to the existing tables', async () => {
   const changed = new ChdbStore({ ...config, retentionDays: 9 }); // same directory: connections coexist
   try {
-    assert.deepEqual(await changed.migrate(), { applied: [], skipped: [1, 2] });
+    assert.deepEqual(await changed.migrate(), { applied: [], skipped: [1, 2, 3] });
     const [t] = await store.query<{ engine_full: string }>(
       "SELECT engine_full FROM system.tables WHERE name = 'tcp_flows'",
     );
-    assert.match(t.engine_full, /TTL toDateTime\(start_time\) \+ toIntervalDay\(9\)/);
+    assert.match(t.engine_full, /TTL toDateTime\(inserted_at\) \+ toIntervalDay\(9\)/);
   } finally {
     await changed.close();
   }
@@ -279,7 +279,7 @@ test('the data directory survives a restart', async () => {
   const before = await count('SELECT count() AS n FROM tcp_flows');
   await store.close();
   store = new ChdbStore(config);
-  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2] });
+  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2, 3] });
   assert.equal(await count('SELECT count() AS n FROM tcp_flows'), before);
 });
 
@@ -321,5 +321,25 @@ test('recordFromRow reads back exactly the record that was stored (IPv4, IPv6, n
       [flowId(node, v4), 7, true, node],
       [flowId(node, v6), 4, false, node],
     ],
+  );
+});
+
+test('rows of an old capture stay: retention counts from storage time, not connection time', async () => {
+  const node = 'node-old-capture';
+  const old = record(40201, 0);
+  const yearsAgo = {
+    ...old,
+    start_us: old.start_us - 3 * 365 * 86_400e6,
+    end_us: old.end_us - 3 * 365 * 86_400e6,
+  };
+  await store.insertFlows([toFlowRow(yearsAgo, { node, version: 1, final: true })]);
+  await store.query('OPTIMIZE TABLE tcp_flows FINAL'); // merges apply TTLs
+  assert.equal(await count('SELECT count() AS n FROM tcp_flows WHERE node = {node:String}', { node }), 1);
+  assert.equal(
+    await count(
+      'SELECT count() AS n FROM tcp_rtt_1m WHERE node = {node:String} AND minute < now() - INTERVAL 2 YEAR',
+      { node },
+    ),
+    1,
   );
 });

@@ -121,10 +121,15 @@ export async function runMigrations(db: SqlExecutor, config: MigrationConfig = {
   await reconcileTtl(
     db,
     'tcp_flows',
-    'toDateTime(start_time)',
+    'toDateTime(inserted_at)',
     days(config.retentionDays, 30, 'retentionDays'),
   );
-  await reconcileTtl(db, 'tcp_rtt_1m', 'minute', days(config.rollupRetentionDays, 90, 'rollupRetentionDays'));
+  await reconcileTtl(
+    db,
+    'tcp_rtt_1m',
+    'stored_at',
+    days(config.rollupRetentionDays, 90, 'rollupRetentionDays'),
+  );
   return result;
 }
 
