@@ -16,6 +16,12 @@ export const DEFAULT_TOPICS = {
   flowState: 'tcpx.flow-state',
 } as const;
 
+/**
+ * Header of the empty batch an edge sends to every partition when its capture file ends: the flow
+ * processors then finish that node's connections, as `tcpx analyze` does at the end of a file.
+ */
+export const END_OF_CAPTURE_HEADER = 'tcpx-end-of-capture';
+
 export type Compression = 'none' | 'gzip' | 'snappy';
 
 const require = createRequire(import.meta.url);
@@ -49,6 +55,8 @@ export interface KafkaClientOptions {
   /** kafkajs log level; default WARN. Logs go to stderr as one JSON line each. */
   logLevel?: kafkajs.logLevel;
   connectionTimeoutMs?: number;
+  /** kafkajs' client-wide retry policy (connecting, metadata; producers and admins inherit it). */
+  retry?: kafkajs.RetryOptions;
 }
 
 /**
@@ -61,6 +69,7 @@ export function createKafka(options: KafkaClientOptions): kafkajs.Kafka {
     clientId: options.clientId,
     brokers: options.brokers,
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
+    ...(options.retry && { retry: options.retry }),
     logLevel: options.logLevel ?? kafkajs.logLevel.WARN,
     logCreator:
       () =>

@@ -65,6 +65,31 @@ describe('PacketSummaryBatch codec', () => {
     );
   });
 
+  it('writes the header again whenever node or interface names change between batches', () => {
+    const encoder = new PacketSummaryBatchEncoder(16);
+    const names = ['eth0'];
+    const headers: Array<[string, string[]]> = [];
+    const batch = (node: string, interfaceNames: string[]) => {
+      encoder.begin(node, interfaceNames).add(SAMPLES[0]);
+      const decoded = decodePacketSummaryBatch(encoder.peek(), () => {});
+      headers.push([decoded.node, decoded.interfaceNames]);
+      assert.equal(decoded.count, 1);
+    };
+    batch('a', names);
+    batch('a', names); // cached header
+    names.push('lo'); // the same array, changed
+    batch('a', names);
+    batch('bb', names);
+    batch('bb', []);
+    assert.deepEqual(headers, [
+      ['a', ['eth0']],
+      ['a', ['eth0']],
+      ['a', ['eth0', 'lo']],
+      ['bb', ['eth0', 'lo']],
+      ['bb', []],
+    ]);
+  });
+
   it('skips unknown fields a newer writer may add and rejects truncated input', () => {
     const bytes = encodePacketSummaryBatch('n', [SAMPLES[0]]);
     // Append field 99 (varint) to the batch: 99<<3 = 792 -> 0x98 0x06, value 7.

@@ -14,6 +14,9 @@ export class PacketSummaryBatchEncoder {
   private buf: Uint8Array;
   private view: DataView;
   private pos = 0;
+  private headerNode: string | null = null;
+  private headerNames: readonly string[] = [];
+  private headerLength = 0;
   /** Packets added since begin(). */
   count = 0;
 
@@ -24,10 +27,19 @@ export class PacketSummaryBatchEncoder {
 
   /** Starts a batch: writes node (field 1) and interface_names (field 2). */
   begin(node: string, interfaceNames: readonly string[] = []): this {
-    this.pos = 0;
     this.count = 0;
+    // Batch after batch the header is the same: its bytes stay at the start of the buffer, which
+    // spares a string encoding per batch (a third of the cost of batches of a few packets).
+    if (node === this.headerNode && sameStrings(interfaceNames, this.headerNames)) {
+      this.pos = this.headerLength;
+      return this;
+    }
+    this.pos = 0;
     this.string(0x0a, node);
     for (const name of interfaceNames) this.string(0x12, name);
+    this.headerNode = node;
+    this.headerNames = interfaceNames.slice();
+    this.headerLength = this.pos;
     return this;
   }
 
@@ -159,6 +171,12 @@ export class PacketSummaryBatchEncoder {
     this.buf = next;
     this.view = new DataView(next.buffer);
   }
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** tag + uint32 varint, skipped when 0 (the proto3 default); returns the new position. */

@@ -48,6 +48,11 @@ export interface SchemaSerdes {
     packets: Iterable<PacketSummary>,
     interfaceNames?: readonly string[],
   ): Promise<Buffer>;
+  /**
+   * Registers (idempotently) the batch schema and returns a synchronous framer for payloads that are
+   * already encoded (PacketSummaryBatchEncoder): header + payload in one new Buffer, one copy.
+   */
+  batchFramer(): Promise<(payload: Uint8Array) => Buffer>;
   /** Checks the writer schema by id (cached), then calls `visit` with one reused PacketSummary per packet. */
   deserializeBatch(
     frame: Uint8Array,
@@ -137,17 +142,24 @@ export async function createSchemaSerdes(options: SchemaSerdesOptions): Promise<
   const encoder = new PacketSummaryBatchEncoder();
   const reader = new PacketSummaryBatchReader();
 
-  return {
-    client,
-    async serializeBatch(node, packets, interfaceNames = []) {
-      const { header: h } = await header(batchKind);
-      encoder.begin(node, interfaceNames);
-      for (const p of packets) encoder.add(p);
-      const payload = encoder.peek();
+  async function batchFramer() {
+    const { header: h } = await header(batchKind);
+    return (payload: Uint8Array): Buffer => {
       const frame = Buffer.allocUnsafe(h.length + payload.length);
       h.copy(frame, 0);
       frame.set(payload, h.length);
       return frame;
+    };
+  }
+
+  return {
+    client,
+    batchFramer,
+    async serializeBatch(node, packets, interfaceNames = []) {
+      const frame = await batchFramer();
+      encoder.begin(node, interfaceNames);
+      for (const p of packets) encoder.add(p);
+      return frame(encoder.peek());
     },
     async deserializeBatch(frame, visit, scratch = createPacketSummary()) {
       const { schemaId, messageIndexes, payloadOffset } = parseConfluentHeader(frame);

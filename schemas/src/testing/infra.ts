@@ -76,7 +76,9 @@ export async function infraScript(service: InfraService, action: 'up' | 'down'):
     });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`infra/${service}/${action}.sh failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+    throw new Error(
+      `infra/${service}/${action}.sh failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`,
+    );
   }
 }
 

@@ -3,13 +3,26 @@ import { parseArgs } from 'node:util';
 import { analyzeCommand } from './analyze-command.js';
 import { captureCommand } from './capture-command.js';
 import { CliError } from './cli-error.js';
+import { edgeCommand } from './edge-command.js';
+import { processorCommand } from './processor-command.js';
 
 const USAGE = `usage:
   tcpx analyze <file|-> [--format ndjson|json|table] [--sort <metric>] [--idle-timeout <s>] [--max-flows <n>]
   tcpx capture -i <iface> [--bpf <expr>] [--duration <s>] [--format ndjson|json|table] [--sort <metric>]
+  tcpx edge (-r <file|-> [--speed fast|<factor>] | -i <iface> [--bpf <expr>]) --brokers <host:port,...>
+            --registry <url> [--node <name>] [--topic <t>] [--compression snappy|gzip|none]
+            [--flush-ms <n>] [--max-buffer <packets>] [--partitions <n>] [--connect-timeout <s>]
+  tcpx processor --brokers <host:port,...> --registry <url> --store chdb:<dir>|http://host:port[/db]
+            [--group <g>] [--topic <t>] [--flows-topic <t>] [--interim-interval <s>] [--commit-interval <s>]
+            [--idle-timeout <s>] [--idle-advance <s>] [--retention-days <d>] [--partitions <n>]
 
 One record per TCP connection with Wireshark-exact tcp_metrics (see docs/metrics.md).
-Exit status: 0 input read (malformed packets are counted on stderr), 2 not readable as a capture, 1 usage.`;
+edge publishes packet summaries to Kafka instead (--brokers/--registry default to $TCPX_KAFKA_BROKERS
+and $TCPX_SCHEMA_REGISTRY_URL); it prints its statistics as one JSON line on stderr.
+processor is a flow-processor group member: Kafka → flow tables → ClickHouse (--store, or $TCPX_STORE),
+interim records for open connections, final ones at close; JSON log lines on stderr.
+Exit status: 0 input read (malformed packets are counted on stderr), 2 not readable as a capture or
+Kafka/registry unreachable, 1 usage.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -24,6 +37,24 @@ async function main(argv: string[]): Promise<number> {
       duration: { type: 'string' },
       'idle-timeout': { type: 'string' },
       'max-flows': { type: 'string' },
+      read: { type: 'string', short: 'r' },
+      speed: { type: 'string' },
+      brokers: { type: 'string' },
+      registry: { type: 'string' },
+      node: { type: 'string' },
+      topic: { type: 'string' },
+      compression: { type: 'string' },
+      'flush-ms': { type: 'string' },
+      'max-buffer': { type: 'string' },
+      partitions: { type: 'string' },
+      'connect-timeout': { type: 'string' },
+      store: { type: 'string' },
+      group: { type: 'string' },
+      'flows-topic': { type: 'string' },
+      'interim-interval': { type: 'string' },
+      'commit-interval': { type: 'string' },
+      'idle-advance': { type: 'string' },
+      'retention-days': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -33,6 +64,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'analyze') return analyzeCommand(positionals, values);
   if (command === 'capture') return captureCommand(values);
+  if (command === 'edge') return edgeCommand(values);
+  if (command === 'processor') return processorCommand(values);
   throw new CliError(`unknown command "${command}" (tcpx --help shows the usage)`, 1);
 }
 

@@ -314,6 +314,34 @@ describe('readCaptureFile', () => {
     assert.deepEqual(progress.at(-1), [size, size]);
   });
 
+  it('waits for the promise onChunk returns after each chunk, and ends with its rejection', async () => {
+    let count = 0;
+    let chunks = 0;
+    const paused: Array<[number, number]> = []; // packets read when pausing, and when resuming
+    await readCaptureFile(path, () => count++, {
+      onChunk: () => {
+        if (++chunks % 2 === 1) return undefined;
+        const at = count;
+        return new Promise<void>((resolve) =>
+          setTimeout(() => {
+            paused.push([at, count]);
+            resolve();
+          }, 5),
+        );
+      },
+    });
+    assert.equal(count, 3000);
+    const size = 24 + 3000 * (16 + 14 + 20 + 20 + 1400);
+    assert.equal(chunks, Math.ceil(size / 65536));
+    assert.ok(paused.length > 10);
+    for (const [at, resumedAt] of paused) assert.equal(resumedAt, at, 'nothing is read while paused');
+    const stop = new Error('stop');
+    await assert.rejects(
+      readCaptureFile(path, () => {}, { onChunk: () => Promise.reject(stop) }),
+      stop,
+    );
+  });
+
   it("reads stdin when given '-'", () => {
     const script = `import('${join(fileURLToPath(new URL('.', import.meta.url)), 'capture-file.js')}')
       .then((m) => m.readCaptureFile('-', () => {}))

@@ -212,6 +212,11 @@ const CHUNKS_PER_TURN = 64;
 export interface ReadCaptureOptions {
   /** Called after each chunk; `totalBytes` is undefined when the size is unknown (stdin, pipes). */
   onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
+  /**
+   * Called once the packets of each chunk have been delivered; when it returns a promise, reading
+   * waits for it (backpressure, pacing). A rejection ends the read with that error.
+   */
+  onChunk?: () => Promise<void> | undefined;
 }
 
 /**
@@ -223,7 +228,7 @@ export async function readCaptureFile(
   options: ReadCaptureOptions = {},
 ): Promise<CaptureStats> {
   const parser = new CaptureParser(onPacket);
-  const onProgress = options.onProgress;
+  const { onProgress, onChunk } = options;
   if (pathOrDash === '-') {
     let read = 0;
     for await (const chunk of process.stdin) {
@@ -232,6 +237,8 @@ export async function readCaptureFile(
       read += bytes.length;
       onProgress?.(read, undefined);
       if (parser.done) break;
+      const wait = onChunk?.();
+      if (wait) await wait;
     }
     return parser.end();
   }
@@ -249,6 +256,8 @@ export async function readCaptureFile(
       parser.push(bytesRead === CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead));
       read += bytesRead;
       if (parser.done) break;
+      const wait = onChunk?.();
+      if (wait) await wait;
       if (chunk % CHUNKS_PER_TURN === 0) {
         onProgress?.(read, total);
         await yieldToEventLoop();

@@ -18,3 +18,10 @@ export {
   LINKTYPE_RAW,
 } from './link-types.js';
 export { type LiveCapture, type LiveCaptureOptions, openLiveCapture } from './live.js';
+export {
+  EdgePublisher,
+  type EdgePublisherOptions,
+  type PublisherStats,
+} from './publish/edge-publisher.js';
+export { type BatchVisitor, FlowBatcher, type FlowBatcherOptions } from './publish/flow-batcher.js';
+export { type ReplayOptions, type ReplayResult, replayCapture } from './publish/replay.js';

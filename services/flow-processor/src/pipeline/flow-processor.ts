@@ -1,14 +1,11 @@
 import { createSchemaSerdes, type SchemaSerdes } from '@tcpx/schemas';
-import { createKafka, DEFAULT_TOPICS, nodeOfKey } from '@tcpx/schemas/kafka';
+import { createKafka, DEFAULT_TOPICS, END_OF_CAPTURE_HEADER, nodeOfKey } from '@tcpx/schemas/kafka';
 import type { FlowStore } from '@tcpx/store';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { AnalyzerOptions } from '../engine/analyzer.js';
 import { type Checkpoint, CheckpointLog } from './checkpoint-log.js';
 import { FlowOutput } from './flow-output.js';
 import { PartitionFlows } from './partition-flows.js';
-
-/** Header of the message an edge sends to every partition when a capture file ends. */
-export const END_OF_CAPTURE_HEADER = 'tcpx-end-of-capture';
 
 export interface FlowProcessorOptions {
   brokers: string[];
@@ -17,6 +14,8 @@ export interface FlowProcessorOptions {
   /** Consumer group; processors of one group share the partitions. Default tcpx-flow-processor. */
   group?: string;
   topic?: string;
+  /** Partitions of the input topic when the processor has to create it (default 12, as edges do). */
+  partitions?: number;
   checkpointTopic?: string;
   /** Publish TcpFlow records here too (off by default). */
   flowsTopic?: string;
@@ -107,6 +106,13 @@ export class FlowProcessor {
     return this.output.stats;
   }
 
+  /** Everything processed so far is stored, checkpointed and committed. */
+  get settled(): boolean {
+    for (const s of this.partitions.values())
+      if (s.flows.pendingRecords > 0 || s.nextOffset !== s.checkpointedOffset) return false;
+    return true;
+  }
+
   async start(): Promise<void> {
     const o = this.options;
     this.serdes = await createSchemaSerdes({
@@ -124,7 +130,9 @@ export class FlowProcessor {
     await admin.connect();
     try {
       await this.checkpoints.ensureTopic(admin);
-      if (o.flowsTopic) await admin.createTopics({ waitForLeaders: true, topics: [{ topic: o.flowsTopic }] });
+      const topics = [{ topic: this.topic, numPartitions: o.partitions ?? 12 }];
+      if (o.flowsTopic) topics.push({ topic: o.flowsTopic, numPartitions: o.partitions ?? 12 });
+      await admin.createTopics({ waitForLeaders: true, topics });
     } finally {
       await admin.disconnect();
     }
