@@ -68,7 +68,8 @@ export async function processorCommand(values: ProcessorValues): Promise<number>
   }
   log({ level: 'info', msg: 'started', brokers, group: values.group ?? 'tcpx-flow-processor' });
   const report = setInterval(
-    () => log({ level: 'info', msg: 'stats', ...processor.stats, ...processor.outputStats }),
+    () =>
+      log({ level: 'info', msg: 'stats', ...processor.stats, ...processor.outputStats, store: store.stats }),
     30_000,
   );
   await new Promise<void>((resolve) => {
@@ -78,6 +79,6 @@ export async function processorCommand(values: ProcessorValues): Promise<number>
   clearInterval(report);
   await processor.stop();
   await store.close();
-  log({ level: 'info', msg: 'stopped', ...processor.stats, ...processor.outputStats });
+  log({ level: 'info', msg: 'stopped', ...processor.stats, ...processor.outputStats, store: store.stats });
   return 0;
 }

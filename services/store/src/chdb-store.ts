@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { FlowRow } from './flow-row.js';
 import { type MigrationResult, runMigrations } from './migrate.js';
-import { checkTable, type FlowStore, parseRows, type StoreConfig } from './store.js';
+import { checkTable, type FlowStore, parseRows, type StoreConfig, type StoreStats } from './store.js';
 
 type Chdb = typeof import('chdb');
 
@@ -27,6 +27,7 @@ export class ChdbStore implements FlowStore {
   private readonly session: InstanceType<Chdb['Session']>;
   private readonly table: string;
   private readonly maxBatchRows: number;
+  readonly stats: StoreStats = { rowsStored: 0, failedAttempts: 0, lastError: undefined };
   private writes: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -60,13 +61,20 @@ export class ChdbStore implements FlowStore {
           .slice(i, i + this.maxBatchRows)
           .map((r) => JSON.stringify(r))
           .join('\n');
-        await this.session.insert({
-          table: this.table,
-          values: body,
-          format: 'JSONEachRow',
-          // chdb defaults async_insert to 1; off, the promise means "in a part on disk".
-          settings: { async_insert: 0 },
-        });
+        try {
+          await this.session.insert({
+            table: this.table,
+            values: body,
+            format: 'JSONEachRow',
+            // chdb defaults async_insert to 1; off, the promise means "in a part on disk".
+            settings: { async_insert: 0 },
+          });
+        } catch (error) {
+          this.stats.failedAttempts++;
+          this.stats.lastError = (error as Error).message;
+          throw error;
+        }
+        this.stats.rowsStored += Math.min(this.maxBatchRows, rows.length - i);
       }
     };
     const done = this.writes.then(run);

@@ -1,7 +1,7 @@
-import { type ClickHouseClient, ClickHouseError, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseError, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { FlowRow } from './flow-row.js';
 import { type MigrationResult, runMigrations } from './migrate.js';
-import { checkTable, type FlowStore, type StoreConfig } from './store.js';
+import { checkTable, type FlowStore, type StoreConfig, type StoreStats } from './store.js';
 
 export interface HttpStoreConfig extends StoreConfig {
   url: string;
@@ -57,8 +57,13 @@ export class ClickHouseHttpStore implements FlowStore {
   private sending: Promise<void> | undefined;
   private closed = false;
 
+  readonly stats: StoreStats = { rowsStored: 0, failedAttempts: 0, lastError: undefined };
+
   constructor(private readonly config: HttpStoreConfig) {
     this.client = createClient({
+      // Failed requests are counted in `stats` and surface as StoreUnavailableError; the client's
+      // own ERROR line per failed attempt would only repeat them.
+      log: { level: ClickHouseLogLevel.OFF },
       url: config.url,
       database: config.database,
       username: config.username,
@@ -176,8 +181,11 @@ export class ClickHouseHttpStore implements FlowStore {
           format: 'JSONEachRow',
           clickhouse_settings: this.config.insertSettings,
         });
+        this.stats.rowsStored += rows.length;
         return;
       } catch (err) {
+        this.stats.failedAttempts++;
+        this.stats.lastError = err instanceof Error ? err.message : String(err);
         const elapsed = Date.now() - started;
         if (!retryable(err) || elapsed + delay > budget) {
           const why = err instanceof Error ? err.message : String(err);

@@ -1,8 +1,17 @@
 import type { FlowRow } from './flow-row.js';
 import type { MigrationConfig, MigrationResult } from './migrate.js';
 
+/** What a store did, for logs and tests: outages show up here even when retries hid them. */
+export interface StoreStats {
+  rowsStored: number;
+  /** INSERT attempts that failed (and were retried, or failed the batch). */
+  failedAttempts: number;
+  lastError: string | undefined;
+}
+
 /** Where tcp_flows rows go. Both implementations run the same DDL and queries. */
 export interface FlowStore {
+  readonly stats: StoreStats;
   /** Applies schemas/clickhouse migrations not applied yet; idempotent. */
   migrate(): Promise<MigrationResult>;
   /**

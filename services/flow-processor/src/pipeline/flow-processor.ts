@@ -52,6 +52,9 @@ export interface FlowProcessorStats {
   redeliveredMessagesSkipped: number;
   malformedMessages: number;
   endOfCaptureMarkers: number;
+  /** The consumer failed (broker gone, …) and kafkajs restarted it. */
+  consumerRestarts: number;
+  lastConsumerError: string | undefined;
   checkpoints: number;
   checkpointBytes: number;
   restoredPartitions: number;
@@ -72,6 +75,8 @@ export class FlowProcessor {
     redeliveredMessagesSkipped: 0,
     malformedMessages: 0,
     endOfCaptureMarkers: 0,
+    consumerRestarts: 0,
+    lastConsumerError: undefined,
     checkpoints: 0,
     checkpointBytes: 0,
     restoredPartitions: 0,
@@ -158,6 +163,16 @@ export class FlowProcessor {
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       const assigned = new Set(e.payload.memberAssignment[this.topic] ?? []);
       this.serialized(async () => this.reassign(assigned));
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      this.stats.consumerRestarts++;
+      this.stats.lastConsumerError = String(e.payload.error?.message ?? e.payload.error);
+      this.options.log?.({
+        level: 'warn',
+        msg: 'consumer failed',
+        error: this.stats.lastConsumerError,
+        restart: e.payload.restart,
+      });
     });
     await consumer.connect();
     await consumer.subscribe({ topic: this.topic, fromBeginning: true });

@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import { basename, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { FlowProcessor, type FlowProcessorOptions } from '@tcpx/flow-processor';
+import { endpoints, type InfraLease, infraScript, useInfra } from '@tcpx/schemas/testing/infra';
+import type { FlowStore } from '@tcpx/store';
+import { generateCraftedCaptures } from '../crafted/index.js';
+import { DEFAULT_CACHE_DIR, generateCaptures, REPO_ROOT } from '../scenarios/index.js';
+import {
+  analyzed,
+  assertStoredEqualsAnalyze,
+  exited,
+  finalCount,
+  privateStore,
+  RUN,
+  replay,
+  spawnProcessor,
+  waitFor,
+} from './harness.js';
+
+// The distributed path on real services: edges replay captures into Kafka 4.3.1 (schemas in the
+// Apicurio registry), flow processors in a consumer group analyse them, rows land in ClickHouse
+// (26.x via chdb, over ClickHouse's HTTP interface). What ClickHouse ends up holding must equal
+// `tcpx analyze` on the same files — through rebalances, kill -9, and broker and database outages.
+
+const DEMO = join(REPO_ROOT, 'samples', 'demo.pcap');
+let lease: InfraLease;
+
+before(async () => {
+  lease = await useInfra(['kafka', 'registry', 'chdb-http']);
+});
+after(async () => {
+  await lease?.release();
+});
+
+function processorOptions(
+  name: string,
+  store: FlowStore,
+  extra: Partial<FlowProcessorOptions> = {},
+): FlowProcessorOptions {
+  return {
+    brokers: endpoints.kafkaBrokers,
+    registryUrl: endpoints.registryUrl,
+    store,
+    group: `tcpx-test-${name}-${RUN}`,
+    topic: `tcpx-test-${name}-${RUN}.packets`,
+    checkpointTopic: `tcpx-test-${name}-${RUN}.state`,
+    // as `tcpx analyze`: no idle timeout, 60 s linger after close
+    analyzer: { closedLingerNs: 60e9, idleTimeoutNs: 0 },
+    partitions: 4,
+    interimIntervalMs: 1000,
+    commitIntervalMs: 300,
+    idleAdvanceMs: 0,
+    log: () => {},
+    ...extra,
+  };
+}
+
+describe('pipeline: edge → Kafka → flow processors → ClickHouse', () => {
+  test('every differential capture, replayed through the pipeline, gives the rows tcpx analyze gives', async (t) => {
+    const scenarios = await generateCaptures(DEFAULT_CACHE_DIR);
+    const crafted = generateCraftedCaptures(join(DEFAULT_CACHE_DIR, 'crafted'));
+    const files = [DEMO, ...scenarios.map((s) => s.file), ...crafted.map((c) => c.file)];
+    const db = await privateStore('replay');
+    const options = processorOptions('replay', db.store);
+    const processor = new FlowProcessor(options);
+    try {
+      await processor.start();
+      const expected = new Map<string, Awaited<ReturnType<typeof analyzed>>>();
+      for (const file of files) {
+        const node = `node-${basename(file, '.pcap')}`;
+        const [result, records] = await Promise.all([replay(file, node, options.topic!), analyzed(file)]);
+        assert.equal(result.publisher.packetsDropped, 0);
+        expected.set(node, records);
+      }
+      // Every edge ended its file with a marker per partition; once the processor has seen them all
+      // and checkpointed after that, everything it will ever store for these captures is stored.
+      await waitFor(
+        'the end-of-capture markers',
+        async () => processor.stats.endOfCaptureMarkers === files.length * 4,
+      );
+      await waitFor('the checkpoint after them', async () => processor.settled);
+      for (const [node, records] of expected)
+        await t.test(node, () => assertStoredEqualsAnalyze(db.store, node, records));
+      assert.equal(processor.stats.malformedMessages, 0);
+      assert.ok(processor.outputStats.interimRows >= 0);
+    } finally {
+      await processor.stop();
+      await db.drop();
+    }
+  });
+
+  test('two processors in one group, a rebalance mid-stream: same rows, none duplicated', async () => {
+    const db = await privateStore('rebalance');
+    const options = processorOptions('rebalance', db.store, { partitions: 8 });
+    const first = new FlowProcessor(options);
+    const second = new FlowProcessor(options);
+    try {
+      await first.start();
+      const expected = await analyzed(DEMO);
+      // Real-time replay (11 s): the second processor joins while connections are open.
+      const replaying = replay(DEMO, 'node-a', options.topic!, { speed: 1, partitions: 8 });
+      await waitFor(
+        'the first processor checkpointing open connections',
+        async () => first.stats.checkpoints > 2 && first.stats.openConnections > 0,
+      );
+      await second.start();
+      await waitFor(
+        'the rebalance',
+        async () => second.stats.assignedPartitions.length > 0 && first.stats.assignedPartitions.length < 8,
+      );
+      await replaying;
+      await waitFor('all rows', async () => (await finalCount(db.store, 'node-a')) >= expected.length);
+      await assertStoredEqualsAnalyze(db.store, 'node-a', expected);
+      assert.ok(second.stats.restoredPartitions > 0, 'the second processor continued from checkpoints');
+      assert.equal(first.stats.assignedPartitions.length + second.stats.assignedPartitions.length, 8);
+    } finally {
+      await second.stop().catch(() => {});
+      await first.stop().catch(() => {});
+      await db.drop();
+    }
+  });
+
+  test('kill -9 a processor mid-stream, start another: same rows', async () => {
+    const db = await privateStore('kill');
+    const options = processorOptions('kill', db.store);
+    const args = [
+      `--brokers=${endpoints.kafkaBrokers.join(',')}`,
+      `--registry=${endpoints.registryUrl}`,
+      `--store=${db.location}`,
+      `--group=${options.group}`,
+      `--topic=${options.topic}`,
+      '--interim-interval=1',
+      '--commit-interval=0.3',
+      '--idle-timeout=300',
+      '--partitions=4',
+    ];
+    const expected = await analyzed(DEMO, ['--idle-timeout', '300']);
+    const victim = spawnProcessor(args);
+    let successor: ReturnType<typeof spawnProcessor> | undefined;
+    try {
+      const replaying = replay(DEMO, 'node-k', options.topic!, { speed: 1 });
+      await waitFor(
+        'rows from the first processor',
+        async () =>
+          (
+            await db.store.query<{ n: string }>("SELECT count() AS n FROM tcp_flows WHERE node = 'node-k'")
+          ).some((r) => Number(r.n) > 5),
+        60_000,
+      );
+      victim.kill('SIGKILL');
+      await exited(victim);
+      successor = spawnProcessor(args);
+      await replaying;
+      await waitFor('all rows', async () => (await finalCount(db.store, 'node-k')) >= expected.length);
+      await assertStoredEqualsAnalyze(db.store, 'node-k', expected);
+      assert.match(successor.output(), /partitions assigned/);
+    } finally {
+      successor?.kill('SIGTERM');
+      if (successor) await exited(successor);
+      victim.kill('SIGKILL');
+      await db.drop();
+    }
+  });
+
+  test('Kafka restarted during a replay and ClickHouse down for a while: nothing accepted is lost', async () => {
+    const db = await privateStore('outage');
+    const options = processorOptions('outage', db.store);
+    const processor = new FlowProcessor(options);
+    try {
+      await processor.start();
+      const expected = await analyzed(DEMO);
+      const replaying = replay(DEMO, 'node-o', options.topic!, { speed: 1 });
+      await waitFor('first packets processed', async () => processor.stats.packets > 200);
+      await infraScript('kafka', 'down');
+      await new Promise((r) => setTimeout(r, 3000));
+      await infraScript('kafka', 'up');
+      await waitFor('processing again', async () => processor.stats.packets > 2000, 120_000);
+      const result = await replaying;
+      assert.equal(result.publisher.packetsDropped, 0);
+      assert.equal(result.publisher.packetsPublished, result.publisher.packetsAccepted);
+      await waitFor('all rows', async () => (await finalCount(db.store, 'node-o')) >= expected.length);
+      await assertStoredEqualsAnalyze(db.store, 'node-o', expected);
+
+      // The database goes away while a second edge's capture is being analysed: the rows wait (the
+      // offsets stay uncommitted) and arrive once it is back.
+      const scenarios = await generateCaptures(DEFAULT_CACHE_DIR);
+      const second = scenarios.find((c) => c.name === 'random-loss')!.file;
+      const expectedSecond = await analyzed(second);
+      await infraScript('chdb-http', 'down');
+      await replay(second, 'node-o2', options.topic!);
+      await waitFor('failed inserts', async () => db.store.stats.failedAttempts > 2, 60_000);
+      assert.ok(!processor.settled, 'nothing is committed while the rows are not stored');
+      await infraScript('chdb-http', 'up');
+      await waitFor('all rows', async () => (await finalCount(db.store, 'node-o2')) >= expectedSecond.length);
+      await assertStoredEqualsAnalyze(db.store, 'node-o2', expectedSecond);
+      // The counters say what happened: the edge's failed sends, the consumer's restarts, the
+      // store's failed INSERT attempts (retried inside the store, so the processor saw none fail).
+      assert.ok(result.publisher.sendFailures > 0, 'the edge noticed the broker outage');
+      assert.ok(processor.stats.consumerRestarts > 0, 'the processor noticed the broker outage');
+      assert.ok(db.store.stats.failedAttempts > 0, 'the store noticed the database outage');
+      assert.equal(db.store.stats.lastError?.includes('ECONNREFUSED'), true);
+    } finally {
+      await processor.stop().catch(() => {});
+      await db.drop();
+      await infraScript('kafka', 'up');
+      await infraScript('chdb-http', 'up');
+    }
+  });
+});
