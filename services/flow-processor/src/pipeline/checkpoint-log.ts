@@ -8,7 +8,10 @@ import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 // offset it covers; then the previous snapshot's chunks are deleted with tombstones. One
 // partition, so the log's order is the write order.
 
-const CHUNK_BYTES = 512 * 1024; // under the broker's default 1 MB message limit
+// The broker's default limit (1 MB) applies to a whole record batch, and one send to the single
+// partition is one batch: chunks of 256 KB, sends of at most 900 KB.
+const CHUNK_BYTES = 256 * 1024;
+const SEND_BYTES = 900 * 1024;
 
 export interface Checkpoint {
   /** Next input offset to process: the snapshot contains every message before it. */
@@ -91,10 +94,9 @@ export class CheckpointLog {
       }
       written.set(partition, { snapshot, chunks });
     }
-    await this.producer.send({ topic: this.options.topic, acks: -1, messages });
+    await this.send(messages);
     for (const [partition, w] of written) this.previous.set(partition, w);
-    if (retire.length > 0)
-      await this.producer.send({ topic: this.options.topic, acks: -1, messages: retire });
+    await this.send(retire);
   }
 
   /**
@@ -142,6 +144,24 @@ export class CheckpointLog {
       this.previous.set(partition, { snapshot: m.snapshot, chunks: m.chunks });
     }
     return out;
+  }
+
+  /** Sends in order, in groups that stay under the broker's batch limit. */
+  private async send(messages: { key: string; value: Buffer | null }[]): Promise<void> {
+    let group: typeof messages = [];
+    let bytes = 0;
+    for (const m of [...messages, null]) {
+      const size = m ? m.key.length + (m.value?.length ?? 0) + 64 : 0;
+      if (group.length > 0 && (m === null || bytes + size > SEND_BYTES)) {
+        await this.producer!.send({ topic: this.options.topic, acks: -1, messages: group });
+        group = [];
+        bytes = 0;
+      }
+      if (m) {
+        group.push(m);
+        bytes += size;
+      }
+    }
   }
 
   async close(): Promise<void> {

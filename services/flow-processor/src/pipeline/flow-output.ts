@@ -8,6 +8,8 @@ export interface FlowOutputStats {
   interimRows: number;
   finalRows: number;
   storeRetries: number;
+  /** Wall time spent waiting for the store to take rows (ms). */
+  storeMs: number;
   flowsPublished: number;
   lastStoreError: string | undefined;
 }
@@ -33,6 +35,7 @@ export class FlowOutput {
     interimRows: 0,
     finalRows: 0,
     storeRetries: 0,
+    storeMs: 0,
     flowsPublished: 0,
     lastStoreError: undefined,
   };
@@ -44,6 +47,7 @@ export class FlowOutput {
     if (flows.length === 0) return;
     const rows = flows.map((f) => toFlowRow(f.record, { node: f.node, version: f.version, final: f.final }));
     let delay = this.options.retryDelayMs ?? 250;
+    const started = performance.now();
     for (;;) {
       try {
         await this.options.store.insertFlows(rows);
@@ -64,6 +68,7 @@ export class FlowOutput {
         delay = Math.min(delay * 2, 10_000);
       }
     }
+    this.stats.storeMs += performance.now() - started;
     this.stats.rowsWritten += rows.length;
     for (const f of flows) {
       if (f.final) this.stats.finalRows++;
