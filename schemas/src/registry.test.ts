@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { create } from '@bufbuild/protobuf';
 import { schemaFileRegistry } from './descriptors.js';
 import { flowId } from './flow-id.js';
@@ -11,48 +8,14 @@ import { createSchemaSerdes } from './schema-serdes.js';
 import type { TcpFlowRecord, TcpMetrics } from './tcp-flow.js';
 import { METRIC_NAMES } from './tcp-flow.js';
 import { plain, SAMPLES } from './testing/fixtures.js';
+import { endpoints, type InfraLease, useInfra } from './testing/infra.js';
 
 // Against the real Apicurio Registry of infra/ (Confluent API). Started here, and stopped again,
 // only when it was not already running.
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const HOST = process.env.TCPX_HOST ?? '127.0.0.1';
-const REGISTRY_URL = `http://${HOST}:${process.env.TCPX_REGISTRY_PORT ?? 18081}/apis/ccompat/v7`;
-const KAFKA_PORT = Number(process.env.TCPX_KAFKA_PORT ?? 19092);
+const REGISTRY_URL = endpoints.registryUrl;
 const RUN = `tcpx-test-${process.pid}-${Date.now()}`;
 const CT = { 'Content-Type': 'application/vnd.schemaregistry.v1+json' };
-
-async function registryHealthy(): Promise<boolean> {
-  try {
-    const r = await fetch(`${REGISTRY_URL}/subjects`, { signal: AbortSignal.timeout(3000) });
-    return r.status === 200;
-  } catch {
-    return false;
-  }
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: HOST, port, timeout: 2000 });
-    const done = (open: boolean) => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket
-      .once('connect', () => done(true))
-      .once('error', () => done(false))
-      .once('timeout', () => done(false));
-  });
-}
-
-function run(script: string): void {
-  try {
-    execFileSync('bash', [script], { cwd: REPO, stdio: 'pipe', timeout: 300_000 });
-  } catch (e) {
-    const err = e as { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`${script} failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
-  }
-}
 
 async function rest(path: string, method = 'GET', body?: unknown): Promise<PbjsObject> {
   const init = { method, headers: CT, body: body === undefined ? undefined : JSON.stringify(body) };
@@ -81,17 +44,12 @@ function flowRecord(): TcpFlowRecord {
 const skip = process.env.TCPX_SKIP_REGISTRY_TESTS === '1';
 
 describe('schema registry (Apicurio 3.0.9, Confluent API)', { skip }, () => {
-  let startedKafka = false;
-  let startedRegistry = false;
+  let lease: InfraLease | undefined;
   const subjects: string[] = [];
 
   before(
     async () => {
-      if (await registryHealthy()) return;
-      startedKafka = !(await portOpen(KAFKA_PORT));
-      if (startedKafka) run('infra/kafka/up.sh');
-      run('infra/registry/up.sh');
-      startedRegistry = true;
+      lease = await useInfra(['kafka', 'registry']);
     },
     { timeout: 600_000 },
   );
@@ -102,8 +60,7 @@ describe('schema registry (Apicurio 3.0.9, Confluent API)', { skip }, () => {
         await fetch(`${REGISTRY_URL}/subjects/${s}`, { method: 'DELETE' }).catch(() => {});
         await fetch(`${REGISTRY_URL}/subjects/${s}?permanent=true`, { method: 'DELETE' }).catch(() => {});
       }
-      if (startedRegistry) run('infra/registry/down.sh');
-      if (startedKafka) run('infra/kafka/down.sh');
+      await lease?.release();
     },
     { timeout: 120_000 },
   );
