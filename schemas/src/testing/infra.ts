@@ -26,7 +26,7 @@ export const endpoints: InfraEndpoints = {
   kafkaBrokers: [`${HOST}:${process.env.TCPX_KAFKA_PORT ?? 19092}`],
   registryUrl: `http://${HOST}:${process.env.TCPX_REGISTRY_PORT ?? 18081}/apis/ccompat/v7`,
   clickhouseUrl: `http://${HOST}:${process.env.TCPX_CLICKHOUSE_HTTP_PORT ?? 18123}`,
-  chdbHttpUrl: `http://${HOST}:${process.env.TCPX_CHDB_HTTP_PORT ?? 18124}`,
+  chdbHttpUrl: process.env.TCPX_CHDB_HTTP_URL ?? `http://${HOST}:${process.env.TCPX_CHDB_HTTP_PORT ?? 18124}`,
 };
 
 function portOpen(port: number): Promise<boolean> {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FlowProcessor, type FlowProcessorOptions } from '@tcpx/flow-processor';
+import { createKafka } from '@tcpx/schemas/kafka';
 import { endpoints, type InfraLease, infraScript, useInfra } from '@tcpx/schemas/testing/infra';
 import type { FlowStore } from '@tcpx/store';
 import { generateCraftedCaptures } from '../crafted/index.js';
@@ -66,6 +67,22 @@ describe('pipeline: edge → Kafka → flow processors → ClickHouse', () => {
     const processor = new FlowProcessor(options);
     try {
       await processor.start();
+      // Bad input on the topic: not a Confluent frame, and a frame naming a schema id the registry
+      // does not have. Both are counted and skipped; everything else is still analysed.
+      const producer = createKafka({
+        brokers: endpoints.kafkaBrokers,
+        clientId: 'tcpx-test-bad-input',
+      }).producer();
+      await producer.connect();
+      const unknownSchema = Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 0, 1, 2, 3]);
+      await producer.send({
+        topic: options.topic!,
+        messages: [
+          { key: 'node-bad|tcp|10.0.0.1|1|10.0.0.2|2', value: Buffer.from('not a frame') },
+          { key: 'node-bad|tcp|10.0.0.1|1|10.0.0.2|2', value: unknownSchema },
+        ],
+      });
+      await producer.disconnect();
       const expected = new Map<string, Awaited<ReturnType<typeof analyzed>>>();
       for (const file of files) {
         const node = `node-${basename(file, '.pcap')}`;
@@ -82,7 +99,7 @@ describe('pipeline: edge → Kafka → flow processors → ClickHouse', () => {
       await waitFor('the checkpoint after them', async () => processor.settled);
       for (const [node, records] of expected)
         await t.test(node, () => assertStoredEqualsAnalyze(db.store, node, records));
-      assert.equal(processor.stats.malformedMessages, 0);
+      assert.equal(processor.stats.malformedMessages, 2);
       assert.ok(processor.outputStats.interimRows >= 0);
     } finally {
       await processor.stop();

@@ -268,7 +268,7 @@ export class FlowProcessor {
       if (headers[END_OF_CAPTURE_HEADER] !== undefined) {
         // The node's capture file ended: its connections are complete, as at the end of `tcpx analyze`.
         this.stats.endOfCaptureMarkers++;
-        state.flows.flushNode(decoded.node);
+        state.flows.flushNode(nodeOfKey(key));
       }
     } catch (error) {
       // A frame that does not decode is counted and skipped; it can never become decodable. A
@@ -389,6 +389,9 @@ export class FlowProcessor {
 }
 
 function isRegistryUnreachable(error: unknown): boolean {
+  // Network failures and HTTP 5xx from the registry client (axios: "Request failed with status code 503").
   const text = String((error as Error)?.message ?? error);
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|fetch failed|5\d\d/.test(text);
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|socket hang up|fetch failed|status code 5\d\d/.test(
+    text,
+  );
 }
