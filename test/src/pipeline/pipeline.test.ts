@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FlowProcessor, type FlowProcessorOptions } from '@tcpx/flow-processor';
+import { createSchemaSerdes, type TcpFlowMessage } from '@tcpx/schemas';
 import { createKafka } from '@tcpx/schemas/kafka';
 import { endpoints, type InfraLease, infraScript, useInfra } from '@tcpx/schemas/testing/infra';
 import type { FlowStore } from '@tcpx/store';
@@ -16,6 +17,7 @@ import {
   RUN,
   replay,
   spawnProcessor,
+  storedRecords,
   waitFor,
 } from './harness.js';
 
@@ -102,6 +104,55 @@ describe('pipeline: edge → Kafka → flow processors → ClickHouse', () => {
       assert.equal(processor.stats.malformedMessages, 2);
       assert.ok(processor.outputStats.interimRows >= 0);
     } finally {
+      await processor.stop();
+      await db.drop();
+    }
+  });
+
+  test('TcpFlow records also go to a flows topic, Confluent-framed, for other consumers', async () => {
+    const db = await privateStore('flows');
+    const flowsTopic = `tcpx-test-flows-${RUN}.flows`;
+    const options = processorOptions('flows', db.store, { flowsTopic });
+    const processor = new FlowProcessor(options);
+    const messages: TcpFlowMessage[] = [];
+    const consumer = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'tcpx-test-flows' }).consumer({
+      groupId: `${flowsTopic}.reader`,
+    });
+    try {
+      await processor.start();
+      const expected = await analyzed(DEMO);
+      await replay(DEMO, 'node-f', options.topic!);
+      await waitFor('the end-of-capture markers', async () => processor.stats.endOfCaptureMarkers === 4);
+      await waitFor('the checkpoint after them', async () => processor.settled);
+      const serdes = await createSchemaSerdes({
+        registryUrl: endpoints.registryUrl,
+        topic: options.topic!,
+        flowTopic: flowsTopic,
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topic: flowsTopic, fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          messages.push(await serdes.deserializeFlow(message.value!));
+        },
+      });
+      await waitFor(
+        'every published record',
+        async () => messages.length >= processor.outputStats.flowsPublished,
+        60_000,
+      );
+      const finals = messages.filter((m) => m.final);
+      assert.equal(finals.length, expected.length);
+      const stored = await storedRecords(db.store, 'node-f');
+      const storedById = new Map(stored.map((s) => [s.flowId, s]));
+      for (const m of finals) {
+        const row = storedById.get(BigInt(`0x${m.flow_id}`).toString());
+        assert.ok(row, `flow ${m.flow_id} is stored`);
+        assert.equal(m.version, row.version);
+        assert.deepEqual(m.record, row.record);
+      }
+    } finally {
+      await consumer.disconnect().catch(() => {});
       await processor.stop();
       await db.drop();
     }
