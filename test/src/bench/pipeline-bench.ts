@@ -12,8 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { EdgePublisher, readCaptureFile, replayCapture } from '@tcpx/edge-capture';
 import { FlowProcessor } from '@tcpx/flow-processor';
 import { endpoints, useInfra } from '@tcpx/schemas/testing/infra';
-import { openStore } from '@tcpx/store';
+import type { openStore } from '@tcpx/store';
 import { TCPX_BIN } from '../differential/run-tcpx.js';
+import { privateStore } from '../pipeline/harness.js';
 import { writeSyntheticCapture } from './synthetic-capture.js';
 
 const CACHE = fileURLToPath(new URL('../../../.cache/bench/', import.meta.url));
@@ -34,21 +35,7 @@ function capture(name: string, connections: number, segments: number, concurrenc
   return file;
 }
 
-async function database(name: string) {
-  const db = `tcpx_bench_${name}_${RUN}`;
-  const admin = openStore(endpoints.chdbHttpUrl);
-  await admin.query(`CREATE DATABASE IF NOT EXISTS ${db}`);
-  const store = openStore(`${endpoints.chdbHttpUrl}/${db}`, { maxBatchMs: 100, maxBatchRows: 20_000 });
-  await store.migrate();
-  return {
-    store,
-    async drop() {
-      await store.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${db}`);
-      await admin.close();
-    },
-  };
-}
+const database = (name: string) => privateStore(`bench_${name}`, { maxBatchMs: 100, maxBatchRows: 20_000 });
 
 function processorFor(name: string, store: ReturnType<typeof openStore>) {
   return new FlowProcessor({

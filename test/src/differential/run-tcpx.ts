@@ -23,9 +23,9 @@ export function runTcpx(args: string[]): Promise<TcpxRun> {
   });
 }
 
-/** `tcpx analyze FILE` as parsed NDJSON records; throws with stderr when it did not exit 0. */
-export async function analyzeWithTcpx(file: string): Promise<TcpFlowRecord[]> {
-  const run = await runTcpx(['analyze', file]);
+/** `tcpx analyze FILE [FLAGS]` as parsed NDJSON records; throws with stderr when it did not exit 0. */
+export async function analyzeWithTcpx(file: string, flags: string[] = []): Promise<TcpFlowRecord[]> {
+  const run = await runTcpx(['analyze', file, ...flags]);
   if (run.code !== 0) throw new Error(`tcpx analyze ${file} exited ${run.code}: ${run.stderr}`);
   return run.stdout
     .split('\n')

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { EdgePublisher, replayCapture } from '@tcpx/edge-capture';
+import type { FlowProcessor } from '@tcpx/flow-processor';
 import type { TcpFlowRecord } from '@tcpx/schemas';
 import { endpoints } from '@tcpx/schemas/testing/infra';
 import { type FlowStore, openStore, RECORD_COLUMNS, recordFromRow } from '@tcpx/store';
-import { runTcpx, TCPX_BIN } from '../differential/run-tcpx.js';
+import { TCPX_BIN } from '../differential/run-tcpx.js';
 
 // Shared steps of the pipeline tests: a private database on the ClickHouse-over-HTTP server, edges
 // replaying captures into Kafka, processors, and the comparison with `tcpx analyze`.
@@ -14,12 +15,13 @@ export const RUN = `${process.pid}x${Date.now().toString(36)}`;
 /** A fresh database on the modern ClickHouse (chdb behind the HTTP interface), migrated. */
 export async function privateStore(
   name: string,
+  config: Parameters<typeof openStore>[1] = { maxBatchMs: 50, retryBudgetMs: 600_000 },
 ): Promise<{ store: FlowStore; location: string; drop(): Promise<void> }> {
   const database = `tcpx_${name}_${RUN}`;
   const admin = openStore(endpoints.chdbHttpUrl);
   await admin.query(`CREATE DATABASE IF NOT EXISTS ${database}`);
   const location = `${endpoints.chdbHttpUrl}/${database}`;
-  const store = openStore(location, { maxBatchMs: 50, retryBudgetMs: 600_000 });
+  const store = openStore(location, config);
   await store.migrate();
   return {
     store,
@@ -78,16 +80,6 @@ export async function waitFor(
   }
 }
 
-/** `tcpx analyze` on the file (the CLI users run), with extra analyzer flags. */
-export async function analyzed(file: string, flags: string[] = []): Promise<TcpFlowRecord[]> {
-  const run = await runTcpx(['analyze', file, ...flags]);
-  assert.equal(run.code, 0, run.stderr);
-  return run.stdout
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as TcpFlowRecord);
-}
-
 /**
  * Stream numbers are tshark's per capture; a partition numbers only its own connections, so they
  * are the one field that legitimately differs between the offline and the distributed path.
@@ -118,6 +110,16 @@ export async function assertStoredEqualsAnalyze(store: FlowStore, node: string, 
   );
   const ids = new Set(stored.map((s) => s.flowId));
   assert.equal(ids.size, stored.length, `${node}: a connection appears twice`);
+}
+
+/**
+ * Waits until the processor has seen every edge's end-of-capture marker (one per partition and
+ * replayed file) and has stored, checkpointed and committed everything since: then all it will
+ * ever store for those captures is stored.
+ */
+export async function waitUntilCapturesStored(processor: FlowProcessor, markers: number): Promise<void> {
+  await waitFor('the end-of-capture markers', async () => processor.stats.endOfCaptureMarkers === markers);
+  await waitFor('the checkpoint after them', async () => processor.settled);
 }
 
 /** Final rows stored for `node` (all versions collapsed). */

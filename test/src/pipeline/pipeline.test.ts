@@ -7,9 +7,9 @@ import { createKafka } from '@tcpx/schemas/kafka';
 import { endpoints, type InfraLease, infraScript, useInfra } from '@tcpx/schemas/testing/infra';
 import type { FlowStore } from '@tcpx/store';
 import { generateCraftedCaptures } from '../crafted/index.js';
+import { analyzeWithTcpx } from '../differential/run-tcpx.js';
 import { DEFAULT_CACHE_DIR, generateCaptures, REPO_ROOT } from '../scenarios/index.js';
 import {
-  analyzed,
   assertStoredEqualsAnalyze,
   exited,
   finalCount,
@@ -19,6 +19,7 @@ import {
   spawnProcessor,
   storedRecords,
   waitFor,
+  waitUntilCapturesStored,
 } from './harness.js';
 
 // The distributed path on real services: edges replay captures into Kafka 4.3.1 (schemas in the
@@ -85,24 +86,20 @@ describe('pipeline: edge → Kafka → flow processors → ClickHouse', () => {
         ],
       });
       await producer.disconnect();
-      const expected = new Map<string, Awaited<ReturnType<typeof analyzed>>>();
+      const expected = new Map<string, Awaited<ReturnType<typeof analyzeWithTcpx>>>();
       for (const file of files) {
         const node = `node-${basename(file, '.pcap')}`;
-        const [result, records] = await Promise.all([replay(file, node, options.topic!), analyzed(file)]);
+        const [result, records] = await Promise.all([
+          replay(file, node, options.topic!),
+          analyzeWithTcpx(file),
+        ]);
         assert.equal(result.publisher.packetsDropped, 0);
         expected.set(node, records);
       }
-      // Every edge ended its file with a marker per partition; once the processor has seen them all
-      // and checkpointed after that, everything it will ever store for these captures is stored.
-      await waitFor(
-        'the end-of-capture markers',
-        async () => processor.stats.endOfCaptureMarkers === files.length * 4,
-      );
-      await waitFor('the checkpoint after them', async () => processor.settled);
+      await waitUntilCapturesStored(processor, files.length * 4);
       for (const [node, records] of expected)
         await t.test(node, () => assertStoredEqualsAnalyze(db.store, node, records));
       assert.equal(processor.stats.malformedMessages, 2);
-      assert.ok(processor.outputStats.interimRows >= 0);
     } finally {
       await processor.stop();
       await db.drop();
@@ -120,10 +117,9 @@ describe('pipeline: edge → Kafka → flow processors → ClickHouse', () => {
     });
     try {
       await processor.start();
-      const expected = await analyzed(DEMO);
+      const expected = await analyzeWithTcpx(DEMO);
       await replay(DEMO, 'node-f', options.topic!);
-      await waitFor('the end-of-capture markers', async () => processor.stats.endOfCaptureMarkers === 4);
-      await waitFor('the checkpoint after them', async () => processor.settled);
+      await waitUntilCapturesStored(processor, 4);
       const serdes = await createSchemaSerdes({
         registryUrl: endpoints.registryUrl,
         topic: options.topic!,
@@ -165,7 +161,7 @@ describe('pipeline: edge → Kafka → flow processors → ClickHouse', () => {
     const second = new FlowProcessor(options);
     try {
       await first.start();
-      const expected = await analyzed(DEMO);
+      const expected = await analyzeWithTcpx(DEMO);
       // Real-time replay (11 s): the second processor joins while connections are open.
       const replaying = replay(DEMO, 'node-a', options.topic!, { speed: 1, partitions: 8 });
       await waitFor(
@@ -203,7 +199,7 @@ describe('pipeline: edge → Kafka → flow processors → ClickHouse', () => {
       '--idle-timeout=300',
       '--partitions=4',
     ];
-    const expected = await analyzed(DEMO, ['--idle-timeout', '300']);
+    const expected = await analyzeWithTcpx(DEMO, ['--idle-timeout', '300']);
     const victim = spawnProcessor(args);
     let successor: ReturnType<typeof spawnProcessor> | undefined;
     try {
@@ -237,7 +233,7 @@ describe('pipeline: edge → Kafka → flow processors → ClickHouse', () => {
     const processor = new FlowProcessor(options);
     try {
       await processor.start();
-      const expected = await analyzed(DEMO);
+      const expected = await analyzeWithTcpx(DEMO);
       const replaying = replay(DEMO, 'node-o', options.topic!, { speed: 1 });
       await waitFor('first packets processed', async () => processor.stats.packets > 200);
       await infraScript('kafka', 'down');
@@ -254,7 +250,7 @@ describe('pipeline: edge → Kafka → flow processors → ClickHouse', () => {
       // offsets stay uncommitted) and arrive once it is back.
       const scenarios = await generateCaptures(DEFAULT_CACHE_DIR);
       const second = scenarios.find((c) => c.name === 'random-loss')!.file;
-      const expectedSecond = await analyzed(second);
+      const expectedSecond = await analyzeWithTcpx(second);
       await infraScript('chdb-http', 'down');
       await replay(second, 'node-o2', options.topic!);
       await waitFor('failed inserts', async () => db.store.stats.failedAttempts > 2, 60_000);

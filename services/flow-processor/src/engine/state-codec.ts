@@ -92,13 +92,6 @@ export class StateReader {
     return out;
   }
 
-  /** Element count of section `name`. */
-  lengthOf(name: string): number {
-    const s = this.sections.get(name);
-    if (!s) throw new Error(`snapshot lacks ${name}`);
-    return s.length;
-  }
-
   scalar(name: string): number {
     const v = this.scalars.get(name);
     if (v === undefined) throw new Error(`snapshot lacks ${name}`);

@@ -45,7 +45,11 @@ export class FlowOutput {
 
   async write(flows: readonly EmittedFlow[]): Promise<void> {
     if (flows.length === 0) return;
-    const rows = flows.map((f) => toFlowRow(f.record, { node: f.node, version: f.version, final: f.final }));
+    // FNV over the key text, once per record: the row and the flows topic carry the same id.
+    const ids = flows.map((f) => flowId(f.node, f.record));
+    const rows = flows.map((f, i) =>
+      toFlowRow(f.record, { node: f.node, flowId: ids[i], version: f.version, final: f.final }),
+    );
     let delay = this.options.retryDelayMs ?? 250;
     const started = performance.now();
     for (;;) {
@@ -77,8 +81,8 @@ export class FlowOutput {
     const out = this.options.flowsTopic;
     if (out) {
       const messages = await Promise.all(
-        flows.map(async (f) => {
-          const id = flowId(f.node, f.record);
+        flows.map(async (f, i) => {
+          const id = ids[i];
           return {
             key: id,
             value: await out.serdes.serializeFlow(f.record, {

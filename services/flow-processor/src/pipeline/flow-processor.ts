@@ -263,12 +263,13 @@ export class FlowProcessor {
       return;
     }
     try {
-      const decoded = await this.serdes.deserializeBatch(value, (p) => state.flows.ingest(nodeOfKey(key), p));
+      const node = nodeOfKey(key); // once per message, not per packet
+      const decoded = await this.serdes.deserializeBatch(value, (p) => state.flows.ingest(node, p));
       this.stats.packets += decoded.count;
       if (headers[END_OF_CAPTURE_HEADER] !== undefined) {
         // The node's capture file ended: its connections are complete, as at the end of `tcpx analyze`.
         this.stats.endOfCaptureMarkers++;
-        state.flows.flushNode(nodeOfKey(key));
+        state.flows.flushNode(node);
       }
     } catch (error) {
       // A frame that does not decode is counted and skipped; it can never become decodable. A

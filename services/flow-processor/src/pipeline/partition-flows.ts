@@ -105,7 +105,7 @@ export class PartitionFlows {
       const state = analyzer.snapshot();
       parts.push(u32(name.length), name, u32(state.length), state);
     }
-    return concat(parts);
+    return Buffer.concat(parts);
   }
 
   /** Replaces all state by a snapshot()'s. */
@@ -144,14 +144,4 @@ export class PartitionFlows {
     }
     return analyzer;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
 }
