@@ -1,0 +1,82 @@
+import type { Diagnosis } from '@tcpx/schemas';
+
+// The query layer's contract: plain functions over a FlowStore (src/data/*.ts) shared by the HTTP
+// routes (src/http/routes/*.ts) and the MCP tools (src/mcp/*.ts), so both answer identically.
+
+/** One TCP connection as the API shows it (the latest version at or before the asked time). */
+export interface FlowView {
+  /** flow_id as decimal UInt64 text (the tcp_flows column); stable across versions. */
+  id: string;
+  node: string;
+  stream: number;
+  version: number;
+  /** true when this is the connection's final record (it closed, was evicted or the capture ended). */
+  final: boolean;
+  evicted: boolean;
+  state: string;
+  /** ISO 8601 with microseconds, UTC. */
+  start_time: string;
+  end_time: string;
+  src: { ip: string; port: number; namespace: string; service: string };
+  dst: { ip: string; port: number; namespace: string; service: string };
+  diagnosis: Diagnosis[];
+  /** The 24 seed fields, names and units as docs/metrics.md; null where not measurable. */
+  tcp_metrics: Record<string, number | null>;
+  /** tcpx's extra metrics (data_retransmission_rate, spurious_retransmissions, …). */
+  extra_metrics: Record<string, number | null>;
+}
+
+/** Common filter of the list endpoints. Times are epoch milliseconds. */
+export interface FlowFilter {
+  kfl?: string;
+  /** Connections overlapping [from, to): start_time < to and end_time >= from. */
+  from?: number;
+  to?: number;
+}
+
+export interface FlowListQuery extends FlowFilter {
+  /** Any seed metric name, an extra metric, start_time, end_time (default start_time). */
+  sort?: string;
+  order?: 'asc' | 'desc';
+  /** 1..1000, default 100; a KFL limit()/rlimit() directive wins when smaller. */
+  limit?: number;
+  /** Opaque cursor from a previous page (keyset pagination on sort value + id). */
+  cursor?: string;
+  /** Time travel: the connections open at this instant, as of their last version at or before it. */
+  at?: number;
+}
+
+export interface FlowPage {
+  flows: FlowView[];
+  /** null on the last page. */
+  next_cursor: string | null;
+}
+
+export type RttMetric = 'initial_rtt_us' | 'rtt_avg_us' | 'rtt_max_us';
+export type RttGroupBy = 'dst.service' | 'dst.namespace' | 'src.namespace' | 'node';
+
+export interface PercentileQuery extends FlowFilter {
+  metric: RttMetric;
+  group_by: RttGroupBy;
+  /** Bucket width in seconds (multiple of 60 for the rollup); absent = one bucket for the range. */
+  step?: number;
+}
+
+export interface PercentileRow {
+  group: string;
+  /** Bucket start, ISO 8601 UTC. */
+  time: string;
+  flows: number;
+  samples: number;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+}
+
+export interface PercentileResult {
+  metric: RttMetric;
+  group_by: RttGroupBy;
+  /** 'rollup' (tcp_rtt_1m) or 'raw' (exact, from tcp_flows, when the KFL filter needs other columns). */
+  source: 'rollup' | 'raw';
+  rows: PercentileRow[];
+}
