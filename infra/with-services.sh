@@ -17,6 +17,11 @@ fi
 [ "${1:-}" = -- ] && shift
 [ "$#" -gt 0 ] || die "usage: with-services.sh [--services \"kafka registry\"] -- CMD [ARGS...]"
 
+# Where a Docker engine exists: the same services as containers (schemas/src/testing/containers.ts).
+if [ "${TCPX_TEST_SERVICES:-}" = testcontainers ]; then
+  exec node "$HERE/../schemas/dist/testing/containers-main.js" -- "$@"
+fi
+
 port_of() {
   case "$1" in
     kafka) echo "$TCPX_KAFKA_PORT" ;;

@@ -2,10 +2,13 @@ import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { CONTAINER_MODE, containerRunning, pauseOrResume } from './containers.js';
 
 // Tests get their services (Kafka, the schema registry, ClickHouse servers) through infra/'s own
 // scripts. A service that is already healthy is used as is (the root `npm test` starts them once
 // for the whole run); one a test started is stopped again by release(), so nothing is left running.
+// With TCPX_TEST_SERVICES=testcontainers the services are containers instead (containers.ts):
+// with-services.sh starts them, and `down`/`up` here pause and resume them.
 
 const exec = promisify(execFile);
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -25,7 +28,8 @@ export interface InfraEndpoints {
 export const endpoints: InfraEndpoints = {
   kafkaBrokers: [`${HOST}:${process.env.TCPX_KAFKA_PORT ?? 19092}`],
   registryUrl: `http://${HOST}:${process.env.TCPX_REGISTRY_PORT ?? 18081}/apis/ccompat/v7`,
-  clickhouseUrl: `http://${HOST}:${process.env.TCPX_CLICKHOUSE_HTTP_PORT ?? 18123}`,
+  clickhouseUrl:
+    process.env.TCPX_CLICKHOUSE_URL ?? `http://${HOST}:${process.env.TCPX_CLICKHOUSE_HTTP_PORT ?? 18123}`,
   chdbHttpUrl: process.env.TCPX_CHDB_HTTP_URL ?? `http://${HOST}:${process.env.TCPX_CHDB_HTTP_PORT ?? 18124}`,
 };
 
@@ -43,7 +47,11 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-async function httpOk(url: string, expect?: string): Promise<boolean> {
+async function httpOk(location: string, expect?: string): Promise<boolean> {
+  // fetch refuses URLs with credentials; /ping needs none
+  const url = new URL(location);
+  url.username = '';
+  url.password = '';
   try {
     const r = await fetch(url, { signal: AbortSignal.timeout(3000) });
     return r.status === 200 && (expect === undefined || (await r.text()) === expect);
@@ -53,7 +61,8 @@ async function httpOk(url: string, expect?: string): Promise<boolean> {
 }
 
 /** Whether a service answers now (a cheap probe, not the scripts' full health check). */
-export function isHealthy(service: InfraService): Promise<boolean> {
+export async function isHealthy(service: InfraService): Promise<boolean> {
+  if (CONTAINER_MODE && !(await containerRunning(service))) return false;
   switch (service) {
     case 'kafka':
       return portOpen(Number(endpoints.kafkaBrokers[0].split(':').pop()));
@@ -68,6 +77,7 @@ export function isHealthy(service: InfraService): Promise<boolean> {
 
 /** Runs infra/<service>/<up|down>.sh; a failure carries the script's output. */
 export async function infraScript(service: InfraService, action: 'up' | 'down'): Promise<void> {
+  if (CONTAINER_MODE) return pauseOrResume(service, action);
   try {
     await exec('bash', [`infra/${service}/${action}.sh`], {
       cwd: REPO_ROOT,

@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { ClickHouseError, createClient } from '@clickhouse/client';
+import { CONTAINER_MODE } from '@tcpx/schemas/testing/containers';
 import { endpoints, infraScript, isHealthy } from '@tcpx/schemas/testing/infra';
 import { type ChdbHttpServer, startChdbHttpServer } from './chdb-http-server.js';
 import { record, T0_US } from './fixtures.js';
@@ -393,7 +394,9 @@ test('the CLI: a SIGKILL loses no acknowledged insert; SIGTERM stops it with exi
 });
 
 test('infra/chdb-http: up.sh makes it healthy (ClickHouse 26 over HTTP), down.sh stops it', {
-  skip: process.env.TCPX_SKIP_INFRA_TESTS === '1' && 'TCPX_SKIP_INFRA_TESTS=1: the infra scripts are not run',
+  skip:
+    (process.env.TCPX_SKIP_INFRA_TESTS === '1' && 'TCPX_SKIP_INFRA_TESTS=1: the infra scripts are not run') ||
+    (CONTAINER_MODE && 'testcontainers mode: ClickHouse is a container, infra/chdb-http is not used'),
 }, async (t) => {
   const wasUp = await isHealthy('chdb-http');
   await infraScript('chdb-http', 'up');
