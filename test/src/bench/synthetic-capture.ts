@@ -17,6 +17,11 @@ export interface SyntheticCaptureOptions {
   concurrency: number;
   /** Fraction of data segments lost once and retransmitted. */
   lossRate: number;
+  /**
+   * Bytes kept of each frame, as `tcpdump -s N` or a header-only edge would capture (the original
+   * length stays in the record); default: whole frames.
+   */
+  snapLength?: number;
 }
 
 export interface SyntheticCaptureResult {
@@ -109,7 +114,8 @@ export function writeSyntheticCapture(options: SyntheticCaptureOptions): Synthet
     writeSync(fd, chunk, 0, used);
     used = 0;
   };
-  writeSync(fd, pcapHeader());
+  const snapLength = options.snapLength ?? 262144;
+  writeSync(fd, pcapHeader({ snapLength }));
   let packets = 0;
   let bytes = 24;
   let clockUs = 1_700_000_000 * 1e6;
@@ -117,12 +123,13 @@ export function writeSyntheticCapture(options: SyntheticCaptureOptions): Synthet
 
   const writePacket = (c: Connection, step: Step) => {
     const frameLength = HEADERS + step.length;
+    const capturedLength = Math.min(frameLength, snapLength);
     if (used + 16 + frameLength > chunk.length) flush();
     clockUs += 7 + Math.floor(random() * 20);
     const p = used;
     chunk.writeUInt32LE(Math.floor(clockUs / 1e6), p);
     chunk.writeUInt32LE(clockUs % 1e6, p + 4);
-    chunk.writeUInt32LE(frameLength, p + 8);
+    chunk.writeUInt32LE(capturedLength, p + 8);
     chunk.writeUInt32LE(frameLength, p + 12);
     const e = p + 16;
     chunk.fill(0, e, e + frameLength);
@@ -157,9 +164,9 @@ export function writeSyntheticCapture(options: SyntheticCaptureOptions): Synthet
     chunk[tcp + 22] = 8;
     chunk[tcp + 23] = 10;
     chunk.writeUInt32BE((clockUs % 0xffffffff) >>> 0, tcp + 24);
-    used += 16 + frameLength;
+    used += 16 + capturedLength;
     packets++;
-    bytes += 16 + frameLength;
+    bytes += 16 + capturedLength;
   };
 
   const active: Connection[] = [];
