@@ -66,16 +66,24 @@ test('ping, and the engine behind it is ClickHouse 26', async () => {
 });
 
 test('migrate applies schemas/clickhouse over HTTP once; a second run is a no-op', async () => {
-  assert.deepEqual(await store.migrate(), { applied: [1, 2, 3], skipped: [] });
-  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2, 3] });
+  assert.deepEqual(await store.migrate(), { applied: [1, 2, 3, 4], skipped: [] });
+  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2, 3, 4] });
   const tables = await store.query<{ name: string; engine_full: string }>(
     'SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() ORDER BY name',
   );
   assert.deepEqual(
     tables.map((t) => t.name),
-    ['schema_migrations', 'tcp_flows', 'tcp_rtt_1m', 'tcp_rtt_1m_mv'],
+    [
+      'schema_migrations',
+      'tcp_flow_versions',
+      'tcp_flow_versions_mv',
+      'tcp_flows',
+      'tcp_rtt_1m',
+      'tcp_rtt_1m_mv',
+    ],
   );
   assert.match(tables[1].engine_full, /TTL toDateTime\(inserted_at\) \+ toIntervalDay\(7\)/);
+  assert.match(tables[3].engine_full, /TTL toDateTime\(inserted_at\) \+ toIntervalDay\(7\)/);
   const [col] = await store.query<{ type: string }>(
     "SELECT type FROM system.columns WHERE table = 'tcp_flows' AND name = {c:String}",
     { c: 'start_time' },
@@ -325,7 +333,7 @@ test('a server that goes away: the store retries, and delivers once it is back o
     await count('SELECT count() AS n FROM tcp_flows FINAL WHERE node = {node:String}', { node }),
     20,
   );
-  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2, 3] });
+  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2, 3, 4] });
   await retrying.close();
 });
 

@@ -11,6 +11,7 @@ import { flowId as contractFlowId } from '@tcpx/schemas/flow-id';
 import { ChdbStore } from './chdb-store.js';
 import { quantileType7, record, T0_US } from './fixtures.js';
 import { dateTime64, flowId, toFlowRow } from './flow-row.js';
+import { MAX_RETENTION_DAYS } from './migrate.js';
 import { FLOW_VERSIONS, FLOWS_BY_TIME_AND_SERVICE, RTT_PERCENTILES_BY_DST_SERVICE } from './queries.js';
 import { RECORD_COLUMNS, recordFromRow } from './record-from-row.js';
 
@@ -30,15 +31,22 @@ const count = async (sql: string, params: Record<string, unknown> = {}) =>
   Number((await store.query<{ n: string }>(sql, params))[0].n);
 
 test('migrate applies every version once; a second run is a no-op', async () => {
-  assert.deepEqual(await store.migrate(), { applied: [1, 2, 3], skipped: [] });
-  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2, 3] });
-  assert.equal(await count('SELECT count() AS n FROM schema_migrations'), 3);
+  assert.deepEqual(await store.migrate(), { applied: [1, 2, 3, 4], skipped: [] });
+  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2, 3, 4] });
+  assert.equal(await count('SELECT count() AS n FROM schema_migrations'), 4);
   const tables = await store.query<{ name: string }>(
     'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name',
   );
   assert.deepEqual(
     tables.map((t) => t.name),
-    ['schema_migrations', 'tcp_flows', 'tcp_rtt_1m', 'tcp_rtt_1m_mv'],
+    [
+      'schema_migrations',
+      'tcp_flow_versions',
+      'tcp_flow_versions_mv',
+      'tcp_flows',
+      'tcp_rtt_1m',
+      'tcp_rtt_1m_mv',
+    ],
   );
 });
 
@@ -57,7 +65,7 @@ test('TTLs come from configuration', async () => {
 test('a retention changed in configuration is applied to the existing tables', async () => {
   const changed = new ChdbStore({ ...config, retentionDays: 9 }); // same directory: connections coexist
   try {
-    assert.deepEqual(await changed.migrate(), { applied: [], skipped: [1, 2, 3] });
+    assert.deepEqual(await changed.migrate(), { applied: [], skipped: [1, 2, 3, 4] });
     const [t] = await store.query<{ engine_full: string }>(
       "SELECT engine_full FROM system.tables WHERE name = 'tcp_flows'",
     );
@@ -70,6 +78,24 @@ test('a retention changed in configuration is applied to the existing tables', a
     "SELECT engine_full FROM system.tables WHERE name = 'tcp_flows'",
   );
   assert.match(t.engine_full, /toIntervalDay\(7\)/);
+});
+
+test('the longest retention allowed keeps rows; a longer one is refused, not applied', async () => {
+  const longest = new ChdbStore({ ...config, retentionDays: MAX_RETENTION_DAYS });
+  try {
+    await longest.migrate();
+    const row = toFlowRow(record(40_777), { node: 'node-retention', version: 1, final: true });
+    await longest.insertFlows([row]);
+    assert.equal(await count("SELECT count() AS n FROM tcp_flows WHERE node = 'node-retention'"), 1);
+    assert.equal(await count("SELECT count() AS n FROM tcp_flow_versions WHERE node = 'node-retention'"), 1);
+    await assert.rejects(
+      new ChdbStore({ ...config, retentionDays: MAX_RETENTION_DAYS + 1 }).migrate(),
+      /retentionDays must be an integer 1\.\.10950/,
+    );
+  } finally {
+    await longest.close();
+  }
+  await store.migrate(); // back to 7
 });
 
 test('column types follow the record: Nullable where it can be null', async () => {
@@ -279,7 +305,7 @@ test('the data directory survives a restart', async () => {
   const before = await count('SELECT count() AS n FROM tcp_flows');
   await store.close();
   store = new ChdbStore(config);
-  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2, 3] });
+  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2, 3, 4] });
   assert.equal(await count('SELECT count() AS n FROM tcp_flows'), before);
 });
 

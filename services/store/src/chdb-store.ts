@@ -33,9 +33,14 @@ export class ChdbStore implements FlowStore {
 
   constructor(private readonly config: ChdbStoreConfig) {
     const { Session } = loadChdb();
-    // UInt64 as JSON strings, like the HTTP server's default: flow_id exceeds 2^53.
+    // UInt64 as JSON strings, like the HTTP server's default: flow_id exceeds 2^53. Settings are
+    // per connection (each Session has its own, even on a shared directory), so readonly binds
+    // this store only.
     this.session = new Session(config.path, {
-      connectionArgs: ['--output_format_json_quote_64bit_integers=1'],
+      connectionArgs: [
+        '--output_format_json_quote_64bit_integers=1',
+        ...(config.readOnly ? ['--readonly=1'] : []),
+      ],
     });
     this.table = checkTable(config.table ?? 'tcp_flows');
     this.maxBatchRows = config.maxBatchRows ?? 10_000;

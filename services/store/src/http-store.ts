@@ -69,6 +69,7 @@ export class ClickHouseHttpStore implements FlowStore {
       username: config.username,
       password: config.password,
       request_timeout: config.requestTimeoutMs ?? 30_000,
+      clickhouse_settings: config.readOnly ? { readonly: '1' } : undefined,
     });
     this.table = checkTable(config.table ?? 'tcp_flows');
   }

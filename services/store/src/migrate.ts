@@ -38,11 +38,15 @@ const BOOTSTRAP = `CREATE TABLE IF NOT EXISTS schema_migrations
 ENGINE = ReplacingMergeTree
 ORDER BY version`;
 
+export const MAX_RETENTION_DAYS = 10_950;
+
 function days(value: number | undefined, fallback: number, name: string): number {
   const v = value ?? fallback;
-  // Spliced into DDL (TTL takes no query parameters), so only a plain integer is allowed.
-  if (!Number.isInteger(v) || v < 1 || v > 36500)
-    throw new Error(`${name} must be an integer 1..36500, got ${v}`);
+  // Spliced into DDL (TTL takes no query parameters), so only a plain integer is allowed. At most
+  // 30 years: the TTL is a DateTime (ends in 2106), and one that overflows expires every row at
+  // once — a 100-year retention silently deleted each row as it was inserted.
+  if (!Number.isInteger(v) || v < 1 || v > MAX_RETENTION_DAYS)
+    throw new Error(`${name} must be an integer 1..${MAX_RETENTION_DAYS} (days), got ${v}`);
   return v;
 }
 
@@ -121,6 +125,12 @@ export async function runMigrations(db: SqlExecutor, config: MigrationConfig = {
   await reconcileTtl(
     db,
     'tcp_flows',
+    'toDateTime(inserted_at)',
+    days(config.retentionDays, 30, 'retentionDays'),
+  );
+  await reconcileTtl(
+    db,
+    'tcp_flow_versions',
     'toDateTime(inserted_at)',
     days(config.retentionDays, 30, 'retentionDays'),
   );

@@ -31,6 +31,11 @@ export interface StoreConfig extends MigrationConfig {
   table?: string;
   /** Rows per INSERT; default 10000. */
   maxBatchRows?: number;
+  /**
+   * Every statement runs with ClickHouse's `readonly = 1`, so the server itself refuses writes,
+   * DDL and SETTINGS changes (the query API's stores). migrate() and insertFlows() then fail.
+   */
+  readOnly?: boolean;
 }
 
 /** Parses JSONEachRow text. */
