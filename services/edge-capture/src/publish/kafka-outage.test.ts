@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createPacketSummary, type PacketSummary } from '@tcpx/schemas';
+import { createPacketSummary } from '@tcpx/schemas';
 import { endpoints, type InfraLease, infraScript, isHealthy, useInfra } from '@tcpx/schemas/testing/infra';
 import { consumeTopic, deleteTopic, topicMessageCount } from '../testing/kafka-topic.js';
+import { syntheticPacket as synthesize } from '../testing/synthetic-packets.js';
 import { EdgePublisher } from './edge-publisher.js';
 
 // Stops the real broker under a live-mode publisher and starts it again. TCPX_SKIP_KAFKA_TESTS=1
@@ -14,20 +15,6 @@ import { EdgePublisher } from './edge-publisher.js';
 const skip = process.env.TCPX_SKIP_KAFKA_TESTS === '1';
 const TOPIC = `tcpx-edge-test-${process.pid}-${Date.now()}.outage`;
 const BOUND = 2000;
-
-/** Packet `frame` of 20 connections, both directions. */
-function synthesize(p: PacketSummary, frame: number): PacketSummary {
-  const flow = frame % 20;
-  const out = (frame >> 1) % 2 === 0;
-  p.src3 = out ? 0x0a000001 : 0x0a000002;
-  p.dst3 = out ? 0x0a000002 : 0x0a000001;
-  p.srcPort = out ? 30000 + flow : 443;
-  p.dstPort = out ? 443 : 30000 + flow;
-  p.flags = 16;
-  p.seq = frame;
-  p.frameNumber = frame;
-  return p;
-}
 
 /** Kafka and the registry healthy again (the registry keeps its state in Kafka and may not survive its absence). */
 async function restoreInfra(): Promise<void> {

@@ -2,7 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { copyPacketSummary, createPacketSummary, type PacketSummary } from '@tcpx/schemas';
 import { type CaptureStats, readCaptureFile } from '../capture-file.js';
-import type { EdgePublisher, PublisherStats } from './edge-publisher.js';
+import type { PacketPublisher } from './packet-publisher.js';
+import type { PauseGate } from './pause-gate.js';
+import type { PublisherStats } from './publisher-stats.js';
 
 export interface ReplayOptions {
   /** 'fast' (default): as fast as backpressure allows; a number: that many times real time (1 = real time). */
@@ -11,6 +13,8 @@ export interface ReplayOptions {
   endOfCapture?: boolean;
   /** Stops reading; what was read is still flushed. */
   signal?: AbortSignal;
+  /** Reading waits while it is paused (paced replays shift their schedule by the pause). */
+  pause?: PauseGate;
 }
 
 export interface ReplayResult {
@@ -28,13 +32,13 @@ class ReplayAborted extends Error {}
  */
 export async function replayCapture(
   path: string,
-  publisher: EdgePublisher,
+  publisher: PacketPublisher,
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
   const speed = options.speed ?? 'fast';
   if (speed !== 'fast' && !(speed > 0 && Number.isFinite(speed)))
     throw new Error(`replay speed must be 'fast' or a positive factor, got ${speed}`);
-  const signal = options.signal;
+  const { signal, pause } = options;
   const started = performance.now();
   const checkAbort = () => {
     if (signal?.aborted) throw new ReplayAborted('replay aborted');
@@ -45,6 +49,13 @@ export async function replayCapture(
   let pendingCount = 0;
   let firstCaptureMs = Number.NaN;
   let firstWallMs = 0;
+  const holdWhilePaused = async (): Promise<void> => {
+    const held = pause?.wait(signal);
+    if (!held) return;
+    const pausedAt = performance.now();
+    await held;
+    firstWallMs += performance.now() - pausedAt; // the schedule resumes where it stopped
+  };
   const publishPending = async (): Promise<void> => {
     for (let i = 0; i < pendingCount; i++) {
       const p = pending[i];
@@ -55,6 +66,7 @@ export async function replayCapture(
       }
       const waitMs = firstWallMs + (captureMs - firstCaptureMs) / (speed as number) - performance.now();
       if (waitMs >= 1) await sleep(waitMs);
+      if (pause?.paused) await holdWhilePaused();
       if (publisher.backpressured) await publisher.writable();
       checkAbort();
       publisher.publish(p);
@@ -73,6 +85,7 @@ export async function replayCapture(
         };
   const onChunk = (): Promise<void> | undefined => {
     checkAbort();
+    if (pause?.paused) return holdWhilePaused().then(onChunk);
     if (pendingCount > 0) return publishPending();
     return publisher.backpressured ? publisher.writable() : undefined;
   };

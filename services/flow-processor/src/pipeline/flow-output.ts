@@ -1,5 +1,5 @@
 import { flowId, type SchemaSerdes } from '@tcpx/schemas';
-import { type FlowStore, toFlowRow } from '@tcpx/store';
+import { type FlowRow, type FlowStore, toFlowRow } from '@tcpx/store';
 import type { Producer } from 'kafkajs';
 import type { EmittedFlow } from './partition-flows.js';
 
@@ -18,6 +18,8 @@ export interface FlowOutputOptions {
   store: FlowStore;
   /** Also publish TcpFlow records here (Confluent-framed), for other consumers. */
   flowsTopic?: { producer: Producer; topic: string; serdes: SchemaSerdes };
+  /** Receives every batch of rows right after the store acknowledged it (the embedded API's live feed). */
+  onStored?: (rows: readonly FlowRow[]) => void;
   /** Called while the store is retried, so the consumer group keeps us (kafkajs heartbeats). */
   keepAlive?: () => Promise<void>;
   /** First retry delay; doubles up to 10 s. */
@@ -74,6 +76,7 @@ export class FlowOutput {
     }
     this.stats.storeMs += performance.now() - started;
     this.stats.rowsWritten += rows.length;
+    this.options.onStored?.(rows);
     for (const f of flows) {
       if (f.final) this.stats.finalRows++;
       else this.stats.interimRows++;

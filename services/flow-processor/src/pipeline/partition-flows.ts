@@ -70,6 +70,14 @@ export class PartitionFlows {
     this.analyzers.get(node)?.flush();
   }
 
+  /**
+   * Drops one node's analyzer without emitting anything: its input starts over from the beginning
+   * (a replayed file read again), so continuing its connections would count packets twice.
+   */
+  forgetNode(node: string): void {
+    this.analyzers.delete(node);
+  }
+
   /** Records emitted since the last take(), in emission order. */
   take(): EmittedFlow[] {
     const out = this.emitted;
