@@ -14,6 +14,8 @@ export const DEFAULT_TOPICS = {
   flows: 'tcpx.flows',
   /** Compacted changelog of flow-table snapshots, one key per (group, partition, chunk). */
   flowState: 'tcpx.flow-state',
+  /** Compacted: the capture switch and each edge's capture state (capture-control.ts). */
+  control: 'tcpx.control',
 } as const;
 
 /**
