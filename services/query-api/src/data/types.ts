@@ -44,6 +44,8 @@ export interface FlowListQuery extends FlowFilter {
   cursor?: string;
   /** Time travel: the connections open at this instant, as of their last version at or before it. */
   at?: number;
+  /** With `at`: also the connections that closed in the `window` seconds before it (default 300). */
+  window?: number;
 }
 
 export interface FlowPage {
@@ -55,6 +57,10 @@ export interface FlowPage {
 export type RttMetric = 'initial_rtt_us' | 'rtt_avg_us' | 'rtt_max_us';
 export type RttGroupBy = 'dst.service' | 'dst.namespace' | 'src.namespace' | 'node';
 
+/**
+ * Percentiles cover closed connections (final records) whose start minute lies in [from, to):
+ * minute resolution, the rollup's, so both sources select the same connections.
+ */
 export interface PercentileQuery extends FlowFilter {
   metric: RttMetric;
   group_by: RttGroupBy;
@@ -79,4 +85,69 @@ export interface PercentileResult {
   /** 'rollup' (tcp_rtt_1m) or 'raw' (exact, from tcp_flows, when the KFL filter needs other columns). */
   source: 'rollup' | 'raw';
   rows: PercentileRow[];
+}
+
+/** Percentiles of one RTT metric over a set of connections. */
+export interface RttSummary {
+  /** Connections with a value (the metric is null where it was not measurable). */
+  samples: number;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+}
+
+/** The cluster at one instant (GET /api/snapshot, MCP snapshot). */
+export interface SnapshotResult {
+  /** The instant, ISO 8601 UTC. */
+  at: string;
+  window_seconds: number;
+  /** Connections open at `at` (started at or before it, no final record ending at or before it). */
+  open: number;
+  /** Connections whose final record ended in [at - window, at]. */
+  closed_in_window: number;
+  /** By connection state, over open and closed-in-window connections. */
+  by_state: Record<string, number>;
+  /** By diagnosis code, over the same connections (a connection counts once per code). */
+  by_diagnosis: Record<string, number>;
+  /**
+   * Error classes, as KFL defines them over the same connections: `tcp` (TCP-level connection
+   * errors: refused, unanswered, reset, half-closed), `error` (any error object) and per `error.type`.
+   */
+  errors: { tcp: number; error: number; connection: number; timeout: number };
+  /** RTTs of the open connections. */
+  rtt: { initial_rtt_us: RttSummary; rtt_avg_us: RttSummary };
+}
+
+/** One diagnosis code at one service: how many matching connections, and the evidence. */
+export interface DiagnoseGroup {
+  code: string;
+  tree: 'slow' | 'failing';
+  severity: 'info' | 'warning' | 'critical';
+  /** dst.service, or dst ip:port when the server has no service name. */
+  service: string;
+  namespace: string;
+  flows: number;
+  /** Numbers behind the verdict, named `<metric>_<aggregate>` (e.g. retransmission_rate_max). */
+  evidence: Record<string, number | null>;
+  /** One connection's own diagnosis message. */
+  message: string;
+  /** A few connection ids (GET /api/flows/:id). */
+  examples: string[];
+}
+
+/** GET /api/diagnose: the seed's decision trees over the matching connections' latest versions. */
+export interface DiagnoseResult {
+  /** Matching connections. */
+  flows: number;
+  /** Matching connections without any diagnosis. */
+  healthy: number;
+  /** Totals per code, most severe first. */
+  codes: {
+    code: string;
+    tree: 'slow' | 'failing';
+    severity: 'info' | 'warning' | 'critical';
+    flows: number;
+  }[];
+  /** Per code and service, most severe first, then most connections. */
+  groups: DiagnoseGroup[];
 }

@@ -11,6 +11,8 @@ export interface CaptureControl {
   enabled(): boolean;
   /** Resolves once the edges were told; rejects when they could not be. */
   set(enabled: boolean): Promise<void>;
+  /** The edges' own reports: whether each captures, and when it last said so (absent: no edges known). */
+  edges?(): { node: string; capturing: boolean; at: number; interfaces: string[] }[];
 }
 
 /** What every route plugin gets as its `context` option. */
