@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent installer for what the @tcpx/test workspace needs to generate and check captures:
 # tshark (oracle), tcpdump/dumpcap (capture), iproute2 (netns/veth/tc), iptables (loss),
-# ethtool (offloads off), python3 (traffic programs). Runs apt-get update only when a package is missing.
+# ethtool (offloads off), python3 (traffic programs), chromium (the web UI's browser tests). Runs apt-get update only when a package is missing.
 set -euo pipefail
 
 need=()
@@ -12,6 +12,8 @@ have_cmd ip       || [ -x /usr/sbin/ip ] || need+=(iproute2)
 have_cmd iptables || [ -x /usr/sbin/iptables ] || need+=(iptables)
 have_cmd ethtool  || [ -x /usr/sbin/ethtool ] || need+=(ethtool)
 have_cmd python3  || need+=(python3)
+# the browser tests of the web UI drive Debian's chromium through playwright-core
+have_cmd chromium || need+=(chromium)
 
 if [ "${#need[@]}" -eq 0 ]; then
   echo "test-deps: all present"

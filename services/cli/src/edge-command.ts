@@ -1,12 +1,14 @@
 import {
   CaptureFormatError,
   type CaptureStats,
+  CaptureSwitch,
   EdgePublisher,
   type EdgePublisherOptions,
-  openLiveCapture,
   type PublisherStats,
   replayCapture,
+  SwitchableCapture,
 } from '@tcpx/edge-capture';
+import { DEFAULT_TOPICS } from '@tcpx/schemas/kafka';
 import { CliError, usageError } from './cli-error.js';
 import { parsePositiveNumber } from './options.js';
 
@@ -24,6 +26,7 @@ export interface EdgeValues {
   'max-buffer'?: string;
   partitions?: string;
   'connect-timeout'?: string;
+  'control-topic'?: string;
 }
 
 const COMPRESSIONS = ['snappy', 'gzip', 'none'] as const;
@@ -39,6 +42,8 @@ export async function edgeCommand(values: EdgeValues): Promise<number> {
     throw usageError('edge needs either -r <capture file> or -i <interface>');
   if (file !== undefined && values.bpf !== undefined) throw usageError('--bpf applies to -i only');
   if (file === undefined && values.speed !== undefined) throw usageError('--speed applies to -r only');
+  if (file !== undefined && values['control-topic'] !== undefined)
+    throw usageError('--control-topic applies to -i only (a replay is not switched)');
   const speed = parseSpeed(values.speed);
   const publisher = new EdgePublisher(publisherOptions(values, file === undefined ? 'live' : 'replay'));
   try {
@@ -46,7 +51,8 @@ export async function edgeCommand(values: EdgeValues): Promise<number> {
   } catch (error) {
     throw new CliError(error instanceof Error ? error.message : String(error), 2);
   }
-  return file !== undefined ? replay(file, speed, publisher) : live(values.interface!, values.bpf, publisher);
+  if (file !== undefined) return replay(file, speed, publisher);
+  return live(values.interface!, values.bpf, publisher, values['control-topic'] ?? DEFAULT_TOPICS.control);
 }
 
 function publisherOptions(values: EdgeValues, mode: 'live' | 'replay'): EdgePublisherOptions {
@@ -79,7 +85,7 @@ function publisherOptions(values: EdgeValues, mode: 'live' | 'replay'): EdgePubl
   };
 }
 
-function parseSpeed(value: string | undefined): 'fast' | number {
+export function parseSpeed(value: string | undefined): 'fast' | number {
   if (value === undefined || value === 'fast') return 'fast';
   const n = Number(value);
   if (!(n > 0 && Number.isFinite(n)))
@@ -127,30 +133,53 @@ async function replay(file: string, speed: 'fast' | number, publisher: EdgePubli
   return undelivered(stats) ? 2 : 0;
 }
 
-async function live(iface: string, bpf: string | undefined, publisher: EdgePublisher): Promise<number> {
+async function live(
+  iface: string,
+  bpf: string | undefined,
+  publisher: EdgePublisher,
+  controlTopic: string,
+): Promise<number> {
   let failure: Error | undefined;
   const signal = onStopSignal();
-  let session: Awaited<ReturnType<typeof openLiveCapture>>;
+  const capture = new SwitchableCapture({
+    iface,
+    bpf: bpf ?? 'tcp',
+    onPacket: (p) => publisher.publish(p),
+    onError: (error) => {
+      failure = error;
+    },
+  });
+  // The API's capture switch (POST /mcp/dissection/enable|disable) reaches edges through the
+  // control topic; `--control-topic none` captures unconditionally.
+  const captureSwitch =
+    controlTopic === 'none'
+      ? undefined
+      : new CaptureSwitch({
+          kafka: publisher.kafka,
+          topic: controlTopic,
+          node: publisher.node,
+          interfaces: [iface],
+          apply: (enabled) => capture.setEnabled(enabled),
+          log: (line) => process.stderr.write(`${JSON.stringify({ ...line, node: publisher.node })}\n`),
+        });
   try {
-    session = await openLiveCapture({
-      iface,
-      bpf: bpf ?? 'tcp',
-      onPacket: (p) => publisher.publish(p),
-      onError: (error) => {
-        failure = error;
-      },
-    });
+    // Opened first, so a bad interface fails at once rather than at the first switch.
+    await capture.setEnabled(true);
+    await captureSwitch?.start();
   } catch (error) {
     signal.dispose();
+    await capture.stop();
+    await captureSwitch?.stop().catch(() => {});
     await publisher.close();
     throw new CliError(error instanceof Error ? error.message : String(error), 2);
   }
   await signal.stopped;
-  const capture = session.stop();
-  const stats = await publisher.close();
-  report({ capture, publisher: stats });
+  await captureSwitch?.stop();
+  const stats = await capture.stop();
+  const published = await publisher.close();
+  report({ capture: stats, publisher: published });
   if (failure) process.stderr.write(`tcpx: capture on ${iface} failed: ${failure.message}\n`);
-  const lost = undelivered(stats);
+  const lost = undelivered(published);
   // libpcap's poll handle may keep the event loop alive (see capture-command.ts): exit explicitly.
   process.exit(failure || lost ? 2 : 0);
 }

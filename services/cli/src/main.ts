@@ -1,26 +1,41 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { analyzeCommand } from './analyze-command.js';
+import { apiCommand } from './api-command.js';
 import { captureCommand } from './capture-command.js';
 import { CliError } from './cli-error.js';
 import { edgeCommand } from './edge-command.js';
+import { mcpCommand } from './mcp-command.js';
 import { processorCommand } from './processor-command.js';
+import { upCommand } from './up-command.js';
 
 const USAGE = `usage:
+  tcpx up [-r <file|-> [--speed fast|<factor>] | -i <iface> [--bpf <expr>] | --no-input] [--data <dir>]
+            [--listen <host:port>] [--node <name>] [--api-key <k> ...]
   tcpx analyze <file|-> [--format ndjson|json|table] [--sort <metric>] [--idle-timeout <s>] [--max-flows <n>]
   tcpx capture -i <iface> [--bpf <expr>] [--duration <s>] [--format ndjson|json|table] [--sort <metric>]
   tcpx edge (-r <file|-> [--speed fast|<factor>] | -i <iface> [--bpf <expr>]) --brokers <host:port,...>
             --registry <url> [--node <name>] [--topic <t>] [--compression snappy|gzip|none]
             [--flush-ms <n>] [--max-buffer <packets>] [--partitions <n>] [--connect-timeout <s>]
+            [--control-topic <t>|none]
   tcpx processor --brokers <host:port,...> --registry <url> --store chdb:<dir>|http://host:port[/db]
             [--group <g>] [--topic <t>] [--flows-topic <t>] [--interim-interval <s>] [--commit-interval <s>]
             [--idle-timeout <s>] [--idle-advance <s>] [--retention-days <d>] [--partitions <n>]
+  tcpx api --store chdb:<dir>|http://host:port[/db] [--listen <host:port>] [--api-key <k> ...]
+            [--api-keys-file <file>] [--no-auth] [--rate-limit <per minute>] [--query-timeout <s>]
+            [--brokers <host:port,...> [--control-topic <t>]]
 
+up runs everything in one process, no servers: a replay (default samples/demo.pcap) or live capture →
+the analysis engine → embedded ClickHouse in --data (default .cache/tcpx-data, or $TCPX_DATA) → the
+query API on --listen (default 127.0.0.1:8899; another address needs --api-key); Ctrl-C stores all and exits.
 One record per TCP connection with Wireshark-exact tcp_metrics (see docs/metrics.md).
 edge publishes packet summaries to Kafka instead (--brokers/--registry default to $TCPX_KAFKA_BROKERS
 and $TCPX_SCHEMA_REGISTRY_URL); it prints its statistics as one JSON line on stderr.
 processor is a flow-processor group member: Kafka → flow tables → ClickHouse (--store, or $TCPX_STORE),
 interim records for open connections, final ones at close; JSON log lines on stderr.
+api serves the store read-only over HTTP (REST, live SSE, MCP; OpenAPI docs at /docs) on --listen
+(default 127.0.0.1:8899); it needs API keys (--api-key, --api-keys-file, or $TCPX_API_KEYS, comma
+separated) unless --no-auth; --rate-limit per client per minute (default 600, 0 = off).
 Exit status: 0 input read (malformed packets are counted on stderr), 2 not readable as a capture or
 Kafka/registry unreachable, 1 usage.`;
 
@@ -48,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
       'max-buffer': { type: 'string' },
       partitions: { type: 'string' },
       'connect-timeout': { type: 'string' },
+      'control-topic': { type: 'string' },
       store: { type: 'string' },
       group: { type: 'string' },
       'flows-topic': { type: 'string' },
@@ -55,6 +71,14 @@ async function main(argv: string[]): Promise<number> {
       'commit-interval': { type: 'string' },
       'idle-advance': { type: 'string' },
       'retention-days': { type: 'string' },
+      listen: { type: 'string' },
+      'api-key': { type: 'string', multiple: true },
+      'api-keys-file': { type: 'string' },
+      'no-auth': { type: 'boolean' },
+      'rate-limit': { type: 'string' },
+      'query-timeout': { type: 'string' },
+      data: { type: 'string' },
+      'no-input': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -62,10 +86,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 1 : 0;
   }
+  if (command === 'up') return upCommand(values);
   if (command === 'analyze') return analyzeCommand(positionals, values);
   if (command === 'capture') return captureCommand(values);
   if (command === 'edge') return edgeCommand(values);
   if (command === 'processor') return processorCommand(values);
+  if (command === 'api') return apiCommand(values);
+  if (command === 'mcp') return mcpCommand(values);
   throw new CliError(`unknown command "${command}" (tcpx --help shows the usage)`, 1);
 }
 
