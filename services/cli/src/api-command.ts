@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { type AuthOptions, guardedStore, type RunningApi, startApi } from '@tcpx/query-api';
 import { StoreFeed } from '@tcpx/query-api/data/store-feed';
-import { type FlowStore, openStore } from '@tcpx/store';
+import { type FlowStore, locationForLog, openStore } from '@tcpx/store';
 import { apiCaptureControl } from './api-capture-control.js';
 import { CliError, usageError } from './cli-error.js';
 import { parsePositiveNumber } from './options.js';
@@ -70,9 +70,6 @@ function authOptions(values: ApiValues, host: string): AuthOptions {
     );
   throw usageError('api needs an API key: --api-key K, --api-keys-file F or TCPX_API_KEYS (or --no-auth)');
 }
-
-/** http://user:password@host → http://host, for the log. */
-const withoutPassword = (location: string) => location.replace(/\/\/[^@/]*@/, '//');
 
 /**
  * Warns when there is nothing to serve yet. The API starts anyway: a processor may create the
@@ -148,7 +145,7 @@ export async function apiCommand(values: ApiValues): Promise<number> {
   if (auth.mode === 'none' && !isLoopback(host))
     app.log.warn(`no authentication (--no-auth) on ${host}: anyone who reaches it reads the flows`);
   await checkFlowsTable(bounded, app.log);
-  app.log.info({ url: running.url, auth: auth.mode, store: withoutPassword(storeLocation) }, 'serving');
+  app.log.info({ url: running.url, auth: auth.mode, store: locationForLog(storeLocation) }, 'serving');
   await stopped;
   await running.close();
   await capture.stop();

@@ -24,6 +24,7 @@ const USAGE = `usage:
   tcpx api --store chdb:<dir>|http://host:port[/db] [--listen <host:port>] [--api-key <k> ...]
             [--api-keys-file <file>] [--no-auth] [--rate-limit <per minute>] [--query-timeout <s>]
             [--brokers <host:port,...> [--control-topic <t>]]
+  tcpx mcp --store chdb:<dir>|http://host:port[/db] [--query-timeout <s>]
 
 up runs everything in one process, no servers: a replay (default samples/demo.pcap) or live capture →
 the analysis engine → embedded ClickHouse in --data (default .cache/tcpx-data, or $TCPX_DATA) → the
@@ -33,6 +34,8 @@ edge publishes packet summaries to Kafka instead (--brokers/--registry default t
 and $TCPX_SCHEMA_REGISTRY_URL); it prints its statistics as one JSON line on stderr.
 processor is a flow-processor group member: Kafka → flow tables → ClickHouse (--store, or $TCPX_STORE),
 interim records for open connections, final ones at close; JSON log lines on stderr.
+mcp serves the same tools as the API's /mcp (flows by KFL, RTT percentiles, diagnosis, time travel,
+glossary) to an AI assistant over stdio; logs on stderr.
 api serves the store read-only over HTTP (REST, live SSE, MCP; OpenAPI docs at /docs) on --listen
 (default 127.0.0.1:8899); it needs API keys (--api-key, --api-keys-file, or $TCPX_API_KEYS, comma
 separated) unless --no-auth; --rate-limit per client per minute (default 600, 0 = off).

@@ -25,3 +25,8 @@ export function openStore(location: string, config: StoreConfig & Partial<HttpSt
   }
   throw new Error(`store location '${location}' is neither chdb:<dir> nor http(s)://host:port`);
 }
+
+/** A location for logs and messages: `http://user:password@host` → `http://host`. */
+export function locationForLog(location: string): string {
+  return location.replace(/\/\/[^@/]*@/, '//');
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import kafkajs, { type Admin, type Consumer, type Kafka, type Producer } from 'kafkajs';
 
 // Flow-table checkpoints in a compacted Kafka topic, as Kafka Streams keeps its changelogs: each
 // input partition's snapshot is written as chunks (keys carry the snapshot id, so a half-written
@@ -170,7 +170,11 @@ export class CheckpointLog {
   }
 
   private async connectProducer(): Promise<Producer> {
-    const producer = this.options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = this.options.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner, // explicit: silences kafkajs' v2 notice
+    });
     await producer.connect();
     return producer;
   }

@@ -1,7 +1,7 @@
 import { createSchemaSerdes, type SchemaSerdes } from '@tcpx/schemas';
 import { createKafka, DEFAULT_TOPICS } from '@tcpx/schemas/kafka';
 import type { FlowStore } from '@tcpx/store';
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import kafkajs, { type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import { CheckpointLog } from './checkpoint-log.js';
 import { FlowOutput } from './flow-output.js';
 import {
@@ -112,7 +112,11 @@ export class FlowProcessor {
       await admin.disconnect();
     }
     if (o.flowsTopic) {
-      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      this.producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: kafkajs.Partitioners.DefaultPartitioner, // explicit: silences kafkajs' v2 notice
+      });
       await this.producer.connect();
     }
     this.output = new FlowOutput({

@@ -9,6 +9,19 @@ import { isL7Name, KEYWORD_BY_NAME, KEYWORDS } from './keywords.js';
 import { oneOf, suggestions } from './suggest.js';
 import { type Int, normInt } from './values.js';
 
+/** Output objects and lists: redacting one whole would change the entry's shape, not hide a value. */
+const REDACT_CONTAINERS = new Set([
+  'src',
+  'dst',
+  'node',
+  'error',
+  'protocol',
+  'tcp_metrics',
+  'extra_metrics',
+  'diagnosis',
+  'versions',
+]);
+
 // Name resolution and type checking: the parse tree becomes typed IR (ir.ts). Keywords are bare
 // identifiers not followed by '.', '[' or '('; dotted paths resolve against the catalogue; Kubeshark
 // L7 names are null; anything else is an error naming the identifier.
@@ -49,6 +62,11 @@ export function check(ast: Expr | undefined, nowUs: Int): Checked {
         const s = unparen(a);
         if (s.kind !== 'string')
           fail(`redact() takes field paths as strings, e.g. redact("src.ip"), at ${a.start}`, a);
+        if (REDACT_CONTAINERS.has(s.value))
+          fail(
+            `redact() replaces single values: name a field inside '${s.value}', e.g. redact("src.ip"), at ${a.start}`,
+            a,
+          );
         redact.push(s.value);
       }
       continue;

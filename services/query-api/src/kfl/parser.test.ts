@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Expr } from './ast.js';
+import { compileKfl, KflError } from './index.js';
 import { parse } from './parser.js';
 import { throwsKflError } from './testing/fixture-rows.js';
 
@@ -113,4 +114,16 @@ test('syntax errors point at the offending token with a way out', () => {
   throwsAt('a ? b', 5, /expected ':'/);
   throwsAt('[1, 2', 5, /to close the list opened at 0/);
   throwsAt('in', 0, /expected a value/);
+});
+
+test('redact() names single values: a whole object or list is refused at its argument', () => {
+  const text = 'tcp_flow and redact("src.ip", "tcp_metrics")';
+  assert.throws(
+    () => compileKfl(text),
+    (e: unknown) => e instanceof KflError && e.offset === text.indexOf('"tcp_metrics"'),
+  );
+  assert.deepEqual(compileKfl('tcp_flow and redact("src.ip", "tcp_metrics.rtt_avg_us")').redact, [
+    'src.ip',
+    'tcp_metrics.rtt_avg_us',
+  ]);
 });

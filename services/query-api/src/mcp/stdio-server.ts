@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { openStore } from '@tcpx/store';
+import { locationForLog, openStore } from '@tcpx/store';
 import { guardedStore } from '../http/guarded-store.js';
 import { createMcpServer } from './tools.js';
 
@@ -23,9 +23,6 @@ const stderrLog = (event: Record<string, unknown>) =>
     `${JSON.stringify({ time: new Date().toISOString(), component: 'tcpx-mcp', ...event })}\n`,
   );
 
-/** http://user:password@host → http://host, for the log. */
-const withoutPassword = (location: string) => location.replace(/\/\/[^@/]*@/, '//');
-
 /**
  * The MCP tools over stdin/stdout for a local assistant (Claude Desktop, an IDE): reads the store
  * read-only (ClickHouse refuses anything else) until stdin ends or SIGINT/SIGTERM. Resolves then.
@@ -37,7 +34,7 @@ export async function serveMcpStdio(options: McpStdioOptions): Promise<void> {
   try {
     store = openStore(options.store, { readOnly: true, requestTimeoutMs: timeoutMs });
   } catch (error) {
-    throw new McpStartError(`store ${withoutPassword(options.store)}: ${(error as Error).message}`, {
+    throw new McpStartError(`store ${locationForLog(options.store)}: ${(error as Error).message}`, {
       cause: error,
     });
   }
@@ -46,13 +43,13 @@ export async function serveMcpStdio(options: McpStdioOptions): Promise<void> {
     await store.query('SELECT 1 FROM tcp_flows LIMIT 0');
   } catch (error) {
     await store.close().catch(() => {});
-    throw new McpStartError(`store ${withoutPassword(options.store)}: ${(error as Error).message}`, {
+    throw new McpStartError(`store ${locationForLog(options.store)}: ${(error as Error).message}`, {
       cause: error,
     });
   }
   const server = createMcpServer({ store: guardedStore(store, { timeoutMs }), now: Date.now });
   await server.connect(new StdioServerTransport());
-  log({ level: 'info', msg: 'serving MCP on stdio', store: withoutPassword(options.store) });
+  log({ level: 'info', msg: 'serving MCP on stdio', store: locationForLog(options.store) });
 
   const stopped = new AbortController();
   const stop = () => stopped.abort();
