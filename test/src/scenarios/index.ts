@@ -311,6 +311,98 @@ export const SCENARIOS: ScenarioDef[] = [
       await srv.ok(5000);
     },
   },
+  {
+    name: 'heavy-loss',
+    description:
+      '300 kB bulk download with 20 % random drop of server data segments in the client namespace INPUT chain; captured on the sending (server) side: more than 5 % of all packets are retransmissions.',
+    expect: [
+      'streams==1',
+      'retransmissions>30',
+      'tcp_frames<600',
+      'lost_segments==0',
+      'big_segments==0',
+      'complete_streams==1',
+    ],
+    topology: 'direct',
+    capture: { role: 's', dev: 's' },
+    notes: [
+      'iptables -A INPUT -p tcp --sport 5001 -m length --length 200:65535 -m statistic --mode random --probability 0.2 -j DROP (client ns)',
+      'retransmissions>30 with tcp_frames<600 means a retransmission rate above 5 %',
+    ],
+    async run(ctx) {
+      await ctx.exec('c', 'iptables', randomDropRule('INPUT', PORT, 0.2));
+      const srv = await ctx.server('bulk', ['--size', '300000']);
+      await ctx.client('bulk-recv', [...v4(ctx.lab), '--size', '300000'], 30_000);
+      await srv.ok(5000);
+    },
+  },
+  {
+    name: 'unanswered',
+    description:
+      'One connection attempt whose SYNs the server namespace drops (iptables INPUT, after the capture point): the client re-sends the SYN until its 3.5 s connect timeout; no SYN-ACK, no RST.',
+    expect: ['streams==1', 'syn>=3', 'syn_ack==0', 'rst==0', 'retransmissions>=2'],
+    topology: 'direct',
+    capture: { role: 's', dev: 's' },
+    notes: ['iptables -A INPUT -p tcp --dport 5001 --syn -j DROP (server ns)'],
+    async run(ctx) {
+      await ctx.exec('s', 'iptables', [
+        '-A',
+        'INPUT',
+        '-p',
+        'tcp',
+        '--dport',
+        String(PORT),
+        '--syn',
+        '-j',
+        'DROP',
+      ]);
+      // traffic.py has no client that expects a timeout (and editing it would invalidate every cached capture).
+      const connect = [
+        'import socket, sys',
+        's = socket.socket()',
+        's.settimeout(3.5)',
+        'try:',
+        '    s.connect((sys.argv[1], int(sys.argv[2])))',
+        'except socket.timeout:',
+        '    sys.exit(0)',
+        "sys.exit('the connection was answered')",
+      ].join('\n');
+      await ctx.exec('c', PYTHON, ['-c', connect, ctx.lab.addr.s4, String(PORT)]);
+    },
+  },
+  {
+    name: 'syn-received',
+    description:
+      'The client namespace drops every packet it sends to the server except the SYN (iptables OUTPUT): the server answers with SYN-ACK and re-sends it, the handshake never completes on the server side; the client closes after 3.5 s (its FIN is dropped too).',
+    expect: ['streams==1', 'syn==1', 'syn_ack>=2', 'complete_streams==0', 'rst==0', 'fin==0'],
+    topology: 'direct',
+    capture: { role: 's', dev: 's' },
+    notes: ['iptables -A OUTPUT -p tcp --dport 5001 --tcp-flags SYN NONE -j DROP (client ns)'],
+    async run(ctx) {
+      await ctx.exec('c', 'iptables', [
+        '-A',
+        'OUTPUT',
+        '-p',
+        'tcp',
+        '--dport',
+        String(PORT),
+        '--tcp-flags',
+        'SYN',
+        'NONE',
+        '-j',
+        'DROP',
+      ]);
+      // The server never sees a completed connection to accept: the lab stops it at teardown.
+      await ctx.server('echo');
+      const connect = [
+        'import socket, sys, time',
+        's = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)',
+        'time.sleep(3.5)',
+        's.close()',
+      ].join('\n');
+      await ctx.exec('c', PYTHON, ['-c', connect, ctx.lab.addr.s4, String(PORT)]);
+    },
+  },
 ];
 
 export interface GenerateOptions {

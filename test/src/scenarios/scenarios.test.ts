@@ -21,6 +21,9 @@ const EXPECTED = [
   'delay-jitter',
   'many-short',
   'half-close',
+  'heavy-loss',
+  'unanswered',
+  'syn-received',
 ];
 
 /** A claim that can only hold if something was actually observed (count > 0 or a lower bound ≥ 1). */
@@ -30,7 +33,7 @@ function isPositive(expr: string): boolean {
 }
 
 describe('scenario definitions', () => {
-  it('cover the eleven required scenarios, each with at least one positive, parseable claim', () => {
+  it('cover the eleven required scenarios plus heavy-loss, unanswered and syn-received, each with at least one positive, parseable claim', () => {
     assert.deepEqual(
       SCENARIOS.map((s) => s.name),
       EXPECTED,
