@@ -136,6 +136,12 @@ export async function runMigrations(db: SqlExecutor, config: MigrationConfig = {
   );
   await reconcileTtl(
     db,
+    'tcp_rtt_1h',
+    'stored_at',
+    days(config.rollupRetentionDays, 90, 'rollupRetentionDays'),
+  );
+  await reconcileTtl(
+    db,
     'tcp_rtt_1m',
     'stored_at',
     days(config.rollupRetentionDays, 90, 'rollupRetentionDays'),

@@ -105,6 +105,52 @@ describe('RTT percentiles', () => {
     assert.equal(fine.body.source, 'raw');
   });
 
+  test('whole-hour steps over an hour-aligned range use the hourly rollup: same flows, percentiles within its documented error', async () => {
+    const first = Math.min(...suite.data.captures.map((c) => c.ingest.firstPacketUs));
+    const last = Math.max(...suite.data.captures.map((c) => c.ingest.lastPacketUs));
+    const hour = 3_600_000;
+    const from = Math.floor(first / 1000 / hour) * hour;
+    const to = (Math.floor(last / 1000 / hour) + 2) * hour;
+    for (const metric of RTT_METRICS) {
+      const query = { metric, group_by: 'dst.service', step: 3600, from: String(from), to: String(to) };
+      const hourly = await get<PercentileResult>(suite.api.app, '/api/rtt/percentiles', query);
+      assert.equal(hourly.status, 200, JSON.stringify(hourly.body));
+      assert.equal(hourly.body.source, 'rollup_1h');
+      const raw = await get<PercentileResult>(suite.api.app, '/api/rtt/percentiles', {
+        ...query,
+        kfl: 'src.port > 0',
+      });
+      assert.equal(raw.body.source, 'raw');
+      assert.deepEqual(
+        hourly.body.rows.map((r) => [r.group, r.time, r.flows, r.samples]),
+        raw.body.rows.map((r) => [r.group, r.time, r.flows, r.samples]),
+      );
+      // Each percentile is within 1 % (DDSketch's relative accuracy) of the sample value at its
+      // rank level × (n - 1), rounded either way: no interpolation between neighbours.
+      const buckets = new Map<string, number[]>();
+      for (const { e } of finals()) {
+        const v = e.record.tcp_metrics[metric];
+        const time = new Date(Math.floor(e.record.start_us / 1000 / hour) * hour).toISOString();
+        const key = `${serviceOf(e)} ${time}`;
+        if (v !== null) buckets.set(key, [...(buckets.get(key) ?? []), v]);
+      }
+      for (const row of hourly.body.rows) {
+        const values = (buckets.get(`${row.group} ${row.time}`) ?? []).sort((a, b) => a - b);
+        assert.equal(values.length, row.samples);
+        if (values.length === 0) continue;
+        LEVELS.forEach((l, i) => {
+          const got = [row.p50, row.p90, row.p99][i]!;
+          const rank = l * (values.length - 1);
+          const near = [values[Math.floor(rank)], values[Math.ceil(rank)]];
+          assert.ok(
+            near.some((v) => Math.abs(got - v) <= 0.01 * v * (1 + 1e-9)),
+            `${metric} ${row.group} ${row.time} P${l * 100}: ${got} not within 1 % of ${near}`,
+          );
+        });
+      }
+    }
+  });
+
   test('a service filter runs on the rollup and gives what the equivalent port filter gives on the records', async () => {
     const byService = await get<PercentileResult>(suite.api.app, '/api/rtt/percentiles', {
       metric: 'initial_rtt_us',

@@ -221,13 +221,16 @@ test('flowRowFromStored inverts the store round trip for every stored row of a c
 
 test('the capture switch, the KFL field catalogue and the metric glossary', async () => {
   const app = api.app;
+  // This test's switch has no edges behind it (the capture-switch test has real ones).
   assert.deepEqual((await app.inject({ method: 'POST', url: '/mcp/dissection/disable' })).json(), {
     enabled: false,
+    edges: [],
   });
-  assert.deepEqual((await app.inject('/mcp/dissection')).json(), { enabled: false });
+  assert.deepEqual((await app.inject('/mcp/dissection')).json(), { enabled: false, edges: [] });
   assert.equal(api.context.capture.enabled(), false);
   assert.deepEqual((await app.inject({ method: 'POST', url: '/mcp/dissection/enable' })).json(), {
     enabled: true,
+    edges: [],
   });
   assert.equal(api.context.capture.enabled(), true);
 

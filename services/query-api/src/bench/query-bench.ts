@@ -10,7 +10,16 @@ import { rttPercentiles } from '../data/percentiles.js';
 //   search      — a KFL filter, newest first, one page            target P99 ≤ 200 ms
 //   rollup      — 24 h of RTT P50/P90/P99 per service, hourly     target P99 ≤ 100 ms
 //   time travel — connections open at an instant, one page       target P99 ≤ 300 ms
-// The data folder is kept under .cache/bench so a second run skips the generation.
+// The data folder is kept under .cache/bench so a second run skips the generation (delete it after
+// changing the DDL or the generator).
+//
+// The generated cluster is a service graph, not independent random dimensions (with those every
+// flow would be its own rollup row, which no real cluster produces): 200 client services, each in
+// a fixed namespace (ns-0 … ns-29) with pods on 2 of the 20 nodes, each talking to 3 of the 200
+// destination services; a destination service has a fixed namespace, port and 4 pod IPs. So a
+// minute holds ~2 300 (node, src_namespace, dst_namespace, dst_service) combinations — the
+// per-minute rollup ~3.3 M rows a day, the hourly one ~29 k. Start times are uniform over the day,
+// durations uniform up to 2 min, RTTs log-normal-ish, 10 % of connections with retransmissions.
 
 const DATA = fileURLToPath(new URL('../../../../.cache/bench/query-chdb', import.meta.url));
 const CONNECTIONS = Number(process.env.TCPX_BENCH_CONNECTIONS ?? 8_000_000);
@@ -28,7 +37,8 @@ if (Number(rows) < CONNECTIONS + INTERIM) {
   console.log(`generating ${CONNECTIONS + INTERIM} rows in ${DATA} …`);
   const started = performance.now();
   await store.query('TRUNCATE TABLE tcp_flows');
-  await store.query('TRUNCATE TABLE tcp_rtt_1m');
+  for (const table of ['tcp_flow_versions', 'tcp_rtt_1m', 'tcp_rtt_1h'])
+    await store.query(`TRUNCATE TABLE ${table}`);
   // Final rows, then interim versions of every fourth connection (version below the final one,
   // ending halfway through the connection). Metrics are skewed like real traffic: most
   // connections clean, a tail with loss, log-normal-ish RTTs.
@@ -56,19 +66,19 @@ SELECT
   cityHash64(i) AS flow_id,
   ${interim ? 'packets' : 'packets * 2 + 1'} AS version,
   ${interim ? 0 : 1} AS final,
-  concat('node-', toString(h % 20)) AS node,
+  concat('node-', toString((client + 7 * pod) % 20)) AS node,
   toUInt32(i % 100000) AS stream,
   0 AS evicted,
   toDateTime64({start:UInt32} + (h % 86400000000) / 1e6, 6, 'UTC') AS start_time,
   start_time + toIntervalMicrosecond(toUInt64(duration / ${interim ? 2 : 1})) AS end_time,
-  toIPv6(IPv4NumToString(toUInt32(167772160 + h % 65536))) AS src_ip,
+  toIPv6(IPv4NumToString(toUInt32(167772160 + client * 256 + pod))) AS src_ip,
   toUInt16(32768 + h % 28000) AS src_port,
-  toIPv6(IPv4NumToString(toUInt32(167837696 + bitShiftRight(h, 20) % 4096))) AS dst_ip,
-  [443, 80, 5432, 6379, 9092, 8080][1 + bitShiftRight(h, 8) % 6] AS dst_port,
-  concat('ns-', toString(bitShiftRight(h, 12) % 30)) AS src_namespace,
-  concat('client-', toString(bitShiftRight(h, 16) % 200)) AS src_service,
-  concat('ns-', toString(bitShiftRight(h, 24) % 30)) AS dst_namespace,
-  concat('svc-', toString(bitShiftRight(h, 28) % 200)) AS dst_service,
+  toIPv6(IPv4NumToString(toUInt32(167837696 + svc * 256 + bitShiftRight(h, 20) % 4))) AS dst_ip,
+  [443, 80, 5432, 6379, 9092, 8080][1 + svc % 6] AS dst_port,
+  concat('ns-', toString(client % 30)) AS src_namespace,
+  concat('client-', toString(client)) AS src_service,
+  concat('ns-', toString(svc % 30)) AS dst_namespace,
+  concat('svc-', toString(svc)) AS dst_service,
   ${interim ? "'established'" : "['closed','closed','closed','closed','closed','closed','reset','refused'][1 + bitShiftRight(h, 32) % 8]"} AS state,
   if(retransmission_rate > 0.05, ['high_retransmission'], []) AS diagnosis,
   '[]' AS diagnosis_json,
@@ -96,6 +106,8 @@ SELECT
   toUInt64(packets * 100) AS client_payload_bytes, toUInt64(packets * 1300) AS server_payload_bytes
 FROM (
   SELECT number * {step:UInt64} AS i, cityHash64(i) AS h,
+         bitShiftRight(h, 16) % 200 AS client, bitShiftRight(h, 24) % 2 AS pod,
+         (client * 7 + bitShiftRight(h, 12) % 3 * 67) % 200 AS svc,
          toUInt32(8 + h % 400) AS packets,
          toUInt32(if(bitShiftRight(h, 36) % 10 = 0, bitShiftRight(h, 37) % 40, 0)) AS retrans,
          toUInt64(50 + exp2((bitShiftRight(h, 46) % 160) / 10)) AS irtt,

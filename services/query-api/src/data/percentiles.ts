@@ -17,7 +17,7 @@ export const RTT_GROUP_COLUMNS: Readonly<Record<RttGroupBy, string>> = {
 /** The rollup's dimensions: a KFL filter over these alone means the same on tcp_rtt_1m rows. */
 const ROLLUP_DIMENSIONS: ReadonlySet<string> = new Set(Object.values(RTT_GROUP_COLUMNS));
 
-/** tcp_rtt_1m's per-metric states (schemas/clickhouse/0002). */
+/** tcp_rtt_1m's (schemas/clickhouse/0002) and tcp_rtt_1h's (0005) per-metric states. */
 const ROLLUP_STATES: Readonly<Record<RttMetric, { count: string; quantiles: string }>> = {
   initial_rtt_us: { count: 'initial_rtt_n', quantiles: 'initial_rtt_q' },
   rtt_avg_us: { count: 'rtt_avg_n', quantiles: 'rtt_avg_q' },
@@ -61,12 +61,31 @@ function check(q: PercentileQuery): void {
   }
 }
 
+const HOUR_MS = 3_600_000;
+
 /**
- * P50/P90/P99 of one RTT metric per group (and per `step` bucket). From the per-minute rollup
- * tcp_rtt_1m when it can answer exactly what was asked: the KFL filter touches only its dimensions
- * (node, namespaces, dst_service) and the step is whole minutes. Otherwise exact from the final
- * rows of tcp_flows. Both use ClickHouse's `quantiles` (reservoir of 8192 values with linear
- * interpolation), so they agree exactly while a group holds at most 8192 flows.
+ * Whether the hourly rollup answers `q`: whole-hour steps over an hour-aligned range. Its buckets
+ * then hold exactly the flows of the minute rollup's, only the percentiles are approximate.
+ */
+function hourly(q: PercentileQuery): boolean {
+  return (
+    q.step !== undefined &&
+    q.step % 3600 === 0 &&
+    (q.from === undefined || q.from % HOUR_MS === 0) &&
+    (q.to === undefined || q.to % HOUR_MS === 0)
+  );
+}
+
+/**
+ * P50/P90/P99 of one RTT metric per group (and per `step` bucket). The rollups answer when the KFL
+ * filter touches only their dimensions (node, namespaces, dst_service):
+ * - 'rollup_1h' (tcp_rtt_1h) for whole-hour steps over an hour-aligned range: quantilesDD
+ *   (DDSketch, relative accuracy 0.01), each percentile within 1 % of a sample value at its rank
+ *   (no interpolation between neighbours); flows and samples are exact;
+ * - 'rollup' (tcp_rtt_1m) for other whole-minute steps: ClickHouse's `quantiles` (reservoir of
+ *   8192 values with linear interpolation), exactly the raw answer while a group holds at most
+ *   8192 flows, a uniform sample beyond.
+ * Otherwise 'raw': `quantiles` over the final rows of tcp_flows.
  */
 export async function rttPercentiles(
   store: FlowStore,
@@ -79,18 +98,22 @@ export async function rttPercentiles(
   const rollup =
     [...compiled.columns].every((c) => ROLLUP_DIMENSIONS.has(c)) &&
     (q.step === undefined || q.step % 60 === 0);
-  const minute = rollup ? 'minute' : 'toStartOfMinute(start_time)';
+  const table = !rollup ? 'tcp_flows' : hourly(q) ? 'tcp_rtt_1h' : 'tcp_rtt_1m';
+  const timeColumn = table === 'tcp_rtt_1h' ? 'hour' : 'minute';
+  const minute = rollup ? timeColumn : 'toStartOfMinute(start_time)';
   const range = startMinuteRange(minute, q);
   const bucket =
     q.step === undefined
       ? `toUnixTimestamp(min(${minute}))`
-      : `toUnixTimestamp(toStartOfInterval(${rollup ? 'minute' : 'start_time'}, toIntervalSecond({q_step:UInt32})))`;
+      : `toUnixTimestamp(toStartOfInterval(${rollup ? timeColumn : 'start_time'}, toIntervalSecond({q_step:UInt32})))`;
   const grouping = q.step === undefined ? 'grp' : 'grp, bucket';
   const state = ROLLUP_STATES[q.metric];
+  const merge =
+    table === 'tcp_rtt_1h' ? 'quantilesDDMerge(0.01, 0.5, 0.9, 0.99)' : 'quantilesMerge(0.5, 0.9, 0.99)';
   const sql = rollup
     ? `SELECT ${group} AS grp, ${bucket} AS bucket, countMerge(flows) AS flows,
-         countMerge(${state.count}) AS samples, quantilesMerge(0.5, 0.9, 0.99)(${state.quantiles}) AS q
-       FROM tcp_rtt_1m WHERE (${compiled.where}) AND ${range.sql}
+         countMerge(${state.count}) AS samples, ${merge}(${state.quantiles}) AS q
+       FROM ${table} WHERE (${compiled.where}) AND ${range.sql}
        GROUP BY ${grouping} ORDER BY ${grouping}`
     : `SELECT ${group} AS grp, ${bucket} AS bucket, count() AS flows,
          count(${q.metric}) AS samples, quantiles(0.5, 0.9, 0.99)(toFloat64(${q.metric})) AS q
@@ -104,7 +127,7 @@ export async function rttPercentiles(
   return {
     metric: q.metric,
     group_by: q.group_by,
-    source: rollup ? 'rollup' : 'raw',
+    source: table === 'tcp_rtt_1h' ? 'rollup_1h' : rollup ? 'rollup' : 'raw',
     rows: rows.map((r) => percentileRow(r, q)),
   };
 }

@@ -64,7 +64,10 @@ export type RttGroupBy = 'dst.service' | 'dst.namespace' | 'src.namespace' | 'no
 export interface PercentileQuery extends FlowFilter {
   metric: RttMetric;
   group_by: RttGroupBy;
-  /** Bucket width in seconds (multiple of 60 for the rollup); absent = one bucket for the range. */
+  /**
+   * Bucket width in seconds (multiple of 60 for the rollup, of 3600 over an hour-aligned range for
+   * the hourly one); absent = one bucket for the range.
+   */
   step?: number;
 }
 
@@ -82,8 +85,13 @@ export interface PercentileRow {
 export interface PercentileResult {
   metric: RttMetric;
   group_by: RttGroupBy;
-  /** 'rollup' (tcp_rtt_1m) or 'raw' (exact, from tcp_flows, when the KFL filter needs other columns). */
-  source: 'rollup' | 'raw';
+  /**
+   * 'rollup' (tcp_rtt_1m: exact while a group holds at most 8192 flows), 'rollup_1h' (tcp_rtt_1h,
+   * for whole-hour steps over an hour-aligned range: DDSketch percentiles within 1 % of a sample
+   * value at the percentile's rank; flows and samples exact) or 'raw' (exact, from tcp_flows, when the KFL filter
+   * needs other columns).
+   */
+  source: 'rollup' | 'rollup_1h' | 'raw';
   rows: PercentileRow[];
 }
 

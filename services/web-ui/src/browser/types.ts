@@ -56,7 +56,7 @@ export interface PercentileRow {
 export interface PercentileResult {
   metric: RttMetric;
   group_by: RttGroupBy;
-  source: 'rollup' | 'raw';
+  source: 'rollup' | 'rollup_1h' | 'raw';
   rows: PercentileRow[];
 }
 

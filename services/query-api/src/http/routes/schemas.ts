@@ -163,7 +163,12 @@ export const percentileResultSchema = {
   properties: {
     metric: { type: 'string' },
     group_by: { type: 'string' },
-    source: { type: 'string', enum: ['rollup', 'raw'] },
+    source: {
+      type: 'string',
+      enum: ['rollup', 'rollup_1h', 'raw'],
+      description:
+        'rollup: per-minute, exact up to 8192 flows a group; rollup_1h: hourly (whole-hour steps, hour-aligned range), percentiles within 1 % of a sample value at their rank (DDSketch); raw: exact',
+    },
     rows: {
       type: 'array',
       items: {

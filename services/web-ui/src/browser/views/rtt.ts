@@ -137,7 +137,7 @@ export async function rttView({ root, route, signal }: ViewContext): Promise<voi
       h(
         'p',
         { class: 'muted' },
-        `${fmtDateTime(from)} → ${fmtDateTime(to)} UTC · ${step} s buckets · from ${series.source === 'rollup' ? 'the per-minute rollup' : 'the connection records (exact)'}`,
+        `${fmtDateTime(from)} → ${fmtDateTime(to)} UTC · ${step} s buckets · from ${series.source === 'rollup' ? 'the per-minute rollup' : series.source === 'rollup_1h' ? 'the hourly rollup (percentiles within 1 %)' : 'the connection records (exact)'}`,
       ),
       h('div', { class: 'chart-grid' }, chart('p50', 'P50'), chart('p90', 'P90'), chart('p99', 'P99')),
       panel('Over the whole range', h('div', { class: 'table-wrap' }, table)),
