@@ -1,4 +1,4 @@
-import type { FlowStore } from '@tcpx/store';
+import { dateTime64, type FlowStore } from '@tcpx/store';
 import { BadRequestError } from '../http/errors.js';
 import type { CompiledFilter } from '../kfl/index.js';
 import { type Cursor, checkCursorFits, decodeCursor, encodeCursor } from './cursor.js';
@@ -13,11 +13,69 @@ export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
 /** One row per connection (current, or as of `at`) and the filter on it. */
-function selection(compiled: CompiledFilter, q: FlowListQuery): { source: SqlPart; where: SqlPart } {
+function selection(
+  compiled: CompiledFilter,
+  q: FlowListQuery,
+  startTimes?: SqlPart,
+): { source: SqlPart; where: SqlPart } {
+  const where = whereSql(compiled, q);
+  if (startTimes === undefined) {
+    return { source: q.at === undefined ? CURRENT_FLOWS : flowsAt(q.at, q.window), where };
+  }
+  // start_time is a sorting key column, constant across a connection's versions, so PREWHERE on
+  // it before FINAL drops whole connections and never an older version alone: FINAL then merges
+  // only the window's rows (measured 230 → 130 ms for a 15-minute window of 10 M rows).
+  const current: SqlPart = { sql: `(SELECT * FROM tcp_flows FINAL PREWHERE ${startTimes.sql})`, params: {} };
   return {
-    source: q.at === undefined ? CURRENT_FLOWS : flowsAt(q.at, q.window),
-    where: whereSql(compiled, q),
+    source: q.at === undefined ? current : flowsAt(q.at, q.window, startTimes),
+    where: { sql: `${where.sql} AND ${startTimes.sql}`, params: { ...where.params, ...startTimes.params } },
   };
+}
+
+/**
+ * Start-time windows of a newest-first list, as ages before its newest possible start time (µs):
+ * the sorting key (node, start_time, flow_id) prunes granules by start_time within each node, so
+ * a recent window reads a small part of the table, and a page is usually full after the first one.
+ * After the last, one query reads the rest.
+ */
+const WINDOWS_US = [15 * 60e6, 3600e6, 4 * 3600e6, 16 * 3600e6, 64 * 3600e6, 256 * 3600e6, 1024 * 3600e6];
+
+/** Disjoint start_time conditions, newest first, that together cover every start time. */
+function startTimeWindows(newestUs: number): SqlPart[] {
+  const lows = WINDOWS_US.map((age) => dateTime64(Math.max(0, newestUs - age)));
+  return [...lows, undefined].map((low, i) => {
+    const conditions: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (low !== undefined) {
+      conditions.push(`start_time >= {q_w${i}lo:DateTime64(6, 'UTC')}`);
+      params[`q_w${i}lo`] = low;
+    }
+    if (i > 0) {
+      conditions.push(`start_time < {q_w${i}hi:DateTime64(6, 'UTC')}`);
+      params[`q_w${i}hi`] = lows[i - 1];
+    }
+    return { sql: `(${conditions.join(' AND ')})`, params };
+  });
+}
+
+/** An upper bound (µs) of the start times a newest-first list can return. */
+async function newestStartUs(
+  store: FlowStore,
+  q: FlowListQuery,
+  cursor: Cursor | undefined,
+): Promise<number> {
+  const bounds: number[] = [];
+  if (q.at !== undefined) bounds.push(Math.ceil(q.at * 1000));
+  if (q.to !== undefined) bounds.push(Math.ceil(q.to * 1000));
+  if (cursor) bounds.push(Math.ceil(cursor.value));
+  if (bounds.length === 0) {
+    // Answered from the parts' min/max of the partition key column, without reading rows.
+    const [row] = await store.query<{ us: number | string }>(
+      'SELECT toUnixTimestamp64Micro(max(start_time)) AS us FROM tcp_flows',
+    );
+    bounds.push(Number(row.us));
+  }
+  return Math.min(...bounds);
 }
 
 /** How many connections a selectFlows() list holds over all its pages. */
@@ -99,29 +157,45 @@ export async function selectRows(
   const pageSize = Math.min(pageLimit, (compiled.limit ?? Number.POSITIVE_INFINITY) - delivered);
   if (pageSize <= 0) return { rows: [], next_cursor: null };
 
-  const { source, where } = selection(compiled, q);
-  const rlimit =
-    compiled.rlimit === undefined ? { sql: '', params: {} } : newestOnly(source, where, compiled.rlimit);
   const after = cursor ? afterCursor(cursor, order) : { sql: '', params: {} };
   const dir = order === 'asc' ? 'ASC' : 'DESC';
-  // The inner query filters and orders on raw columns; the outer one only reshapes (RECORD_COLUMNS
-  // aliases flow_id as text, which must not leak into WHERE or ORDER BY).
-  const sql = `
-    SELECT ${FLOW_VIEW_COLUMNS}, _null, _sort FROM (
-      SELECT *, ${key.isNull} AS _null, ${key.value} AS _sort, flow_id AS _id
-      FROM ${source.sql}
-      WHERE ${where.sql}${rlimit.sql}${after.sql}
-      ORDER BY _null ASC, _sort ${dir}, flow_id ${dir}, node ${dir}
-      LIMIT {q_limit:UInt32}
-    )
-    ORDER BY _null ASC, _sort ${dir}, _id ${dir}, node ${dir}`;
-  const rows = await store.query<StoredRow>(sql, {
-    ...source.params,
-    ...where.params,
-    ...rlimit.params,
-    ...after.params,
-    q_limit: pageSize + 1,
-  });
+  const pageQuery = (startTimes: SqlPart | undefined, n: number): Promise<StoredRow[]> => {
+    const { source, where } = selection(compiled, q, startTimes);
+    const rlimit =
+      compiled.rlimit === undefined ? { sql: '', params: {} } : newestOnly(source, where, compiled.rlimit);
+    // The inner query filters and orders on raw columns; the outer one only reshapes (RECORD_COLUMNS
+    // aliases flow_id as text, which must not leak into WHERE or ORDER BY).
+    const sql = `
+      SELECT ${FLOW_VIEW_COLUMNS}, _null, _sort FROM (
+        SELECT *, ${key.isNull} AS _null, ${key.value} AS _sort, flow_id AS _id
+        FROM ${source.sql}
+        WHERE ${where.sql}${rlimit.sql}${after.sql}
+        ORDER BY _null ASC, _sort ${dir}, flow_id ${dir}, node ${dir}
+        LIMIT {q_limit:UInt32}
+      )
+      ORDER BY _null ASC, _sort ${dir}, _id ${dir}, node ${dir}`;
+    return store.query<StoredRow>(sql, {
+      ...source.params,
+      ...where.params,
+      ...rlimit.params,
+      ...after.params,
+      q_limit: n,
+    });
+  };
+
+  let rows: StoredRow[];
+  if (sort === 'start_time' && order === 'desc' && compiled.rlimit === undefined) {
+    // Newest first: start_time windows, newest first, until the page (and one row more, to know
+    // whether another page follows) is full. The windows are disjoint in start_time, the sort key,
+    // so their pages concatenated are the single query's page.
+    rows = [];
+    for (const window of startTimeWindows(await newestStartUs(store, q, cursor))) {
+      rows.push(...(await pageQuery(window, pageSize + 1 - rows.length)));
+      if (rows.length > pageSize) break;
+    }
+  } else {
+    rows = await pageQuery(undefined, pageSize + 1);
+  }
   const page = rows.slice(0, pageSize);
   const last = page[page.length - 1];
   const more =

@@ -29,17 +29,24 @@ export const DEFAULT_WINDOW_SECONDS = 300;
  * - closed in the window: its final record ends in [T - window, T].
  * A version's end_time is its last packet's time, so "latest version with end_time <= T" is the
  * state as a reader at T could have known it.
+ * `startTimes`, a condition on start_time alone, restricts it to the connections it admits.
  */
-export function flowsAt(atMs: number, windowSeconds = DEFAULT_WINDOW_SECONDS): SqlPart {
+export function flowsAt(
+  atMs: number,
+  windowSeconds = DEFAULT_WINDOW_SECONDS,
+  startTimes: SqlPart = { sql: '1', params: {} },
+): SqlPart {
   const at = "{q_at:DateTime64(6, 'UTC')}";
   const since = "{q_since:DateTime64(6, 'UTC')}";
+  // startTimes (a condition on start_time only, constant across a connection's versions) keeps
+  // or drops whole connections, so it narrows the scan without changing which version counts.
   const sql = `(
     SELECT * FROM tcp_flow_versions
-    WHERE start_time <= ${at} AND (flow_id, node, version) IN (
+    WHERE start_time <= ${at} AND (${startTimes.sql}) AND (flow_id, node, version) IN (
       SELECT flow_id, node,
              if(countIf(end_time <= ${at}) > 0, maxIf(version, end_time <= ${at}), min(version))
       FROM tcp_flow_versions
-      WHERE start_time <= ${at}
+      WHERE start_time <= ${at} AND (${startTimes.sql})
       GROUP BY flow_id, node
       HAVING countIf(final = 1 AND end_time <= ${at}) = 0 OR maxIf(end_time, final = 1) >= ${since}
     )
@@ -47,7 +54,11 @@ export function flowsAt(atMs: number, windowSeconds = DEFAULT_WINDOW_SECONDS): S
   )`;
   return {
     sql,
-    params: { q_at: dateTimeParam(atMs), q_since: dateTimeParam(atMs - windowSeconds * 1000) },
+    params: {
+      ...startTimes.params,
+      q_at: dateTimeParam(atMs),
+      q_since: dateTimeParam(atMs - windowSeconds * 1000),
+    },
   };
 }
 

@@ -1,6 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename } from 'node:path';
 import { readCaptureFile } from '@tcpx/edge-capture';
 import { analyzeSummaries } from '@tcpx/flow-processor';
 import type { PacketSummary, TcpFlowRecord } from '@tcpx/schemas';
@@ -9,21 +7,6 @@ import { type FlowRow, toFlowRow } from '@tcpx/store';
 // Real rows for the KFL tests: the records tcpx's analyzer (what `tcpx analyze` runs) makes of the
 // bundled and scenario captures, stored as tcp_flows rows. Interim versions are real too: the
 // records of the first half of each capture's packets, i.e. the connections as they stood then.
-
-const REPO = fileURLToPath(new URL('../../../../../', import.meta.url));
-
-/** samples/demo.pcap, then the scenario and crafted captures when this machine has them. */
-export function captureFiles(): string[] {
-  const files = [join(REPO, 'samples/demo.pcap')];
-  for (const dir of ['.cache/captures', '.cache/captures/crafted']) {
-    const full = join(REPO, dir);
-    if (!existsSync(full)) continue;
-    // scenario files also exist as <name>-<hash>.pcap copies; one of each is enough
-    for (const f of readdirSync(full).sort())
-      if (/^[a-z0-9-]+\.pcap$/.test(f) && !/-[0-9a-f]{16}\.pcap$/.test(f)) files.push(join(full, f));
-  }
-  return files;
-}
 
 /** Records as `tcpx analyze` makes them (no idle eviction). */
 function analyze(packets: readonly PacketSummary[]): TcpFlowRecord[] {
@@ -50,9 +33,9 @@ function enrichment(r: TcpFlowRecord) {
 }
 
 /** Final rows (version 2) of every capture plus interim rows (version 1) of its first half. */
-export async function captureRows(): Promise<FlowRow[]> {
+export async function captureRows(files: readonly string[]): Promise<FlowRow[]> {
   const rows: FlowRow[] = [];
-  for (const file of captureFiles()) {
+  for (const file of files) {
     const node = `node-${basename(file, '.pcap')}`;
     const packets: PacketSummary[] = [];
     await readCaptureFile(file, (p) => packets.push({ ...p, sackBlocks: p.sackBlocks.slice() })); // the reader reuses p

@@ -2,6 +2,7 @@
 // checked against each other on the real engine (chdb = ClickHouse in this process) with real rows:
 // the records of samples/demo.pcap and the scenario captures, final and interim versions.
 // chdb binds one data directory per process: this is the only KFL test file that opens a store.
+// It lives in the test workspace, which can generate the scenario captures.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,16 +11,19 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { CATALOGUE } from '@tcpx/query-api/kfl/catalogue';
+import { NULLABLE_METRICS } from '@tcpx/query-api/kfl/catalogue-metrics';
+import { type CompiledFilter, compileKfl } from '@tcpx/query-api/kfl/index';
+import { compileRegex } from '@tcpx/query-api/kfl/regex-vm';
+import { arbitraries, quote, vocabulary } from '@tcpx/query-api/kfl/testing/arbitraries';
+import { captureRows } from '@tcpx/query-api/kfl/testing/capture-rows';
+import { re2Pattern, subject } from '@tcpx/query-api/kfl/testing/regex-arbitraries';
 import { ChdbStore, type FlowRow, RECORD_COLUMNS } from '@tcpx/store';
 import fc from 'fast-check';
-import { CATALOGUE } from './catalogue.js';
-import { NULLABLE_METRICS } from './catalogue-metrics.js';
-import { type CompiledFilter, compileKfl } from './index.js';
-import { compileRegex } from './regex-vm.js';
-import { arbitraries, quote, vocabulary } from './testing/arbitraries.js';
-import { captureRows } from './testing/capture-rows.js';
-import { re2Pattern, subject } from './testing/regex-arbitraries.js';
+import { generateCraftedCaptures } from '../crafted/index.js';
+import { DEFAULT_CACHE_DIR, generateCaptures } from '../scenarios/index.js';
 
+const DEMO = fileURLToPath(new URL('../../../samples/demo.pcap', import.meta.url));
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 const dir = mkdtempSync(join(tmpdir(), 'tcpx-kfl-'));
 let store: ChdbStore;
@@ -33,7 +37,11 @@ before(async () => {
   // Keep every version, so both paths see the same rows: no background merges, and one insert per
   // version (optimize_on_insert would collapse a flow's versions within one block).
   await store.query('SYSTEM STOP MERGES tcp_flows');
-  rows = await captureRows();
+  // The scenario and crafted captures are generated (or taken from the cache) here, so a fresh
+  // machine tests the same rows as a developer's.
+  const scenarios = await generateCaptures(DEFAULT_CACHE_DIR);
+  const crafted = generateCraftedCaptures(join(DEFAULT_CACHE_DIR, 'crafted'));
+  rows = await captureRows([DEMO, ...scenarios.map((c) => c.file), ...crafted.map((c) => c.file)]);
   for (const version of [1, 2]) await store.insertFlows(rows.filter((r) => r.version === version));
   for (const r of rows) byKey.set(key(r.node, r.flow_id, r.version), r);
 });
@@ -277,7 +285,7 @@ test('the clause means the same next to RECORD_COLUMNS, whose aliases shadow flo
 
 test('demo.pcap against tshark: connections and the refused ones', async () => {
   const run = promisify(execFile);
-  const demo = fileURLToPath(new URL('../../../../samples/demo.pcap', import.meta.url));
+  const demo = DEMO;
   const { stdout } = await run('tshark', ['-r', demo, '-q', '-z', 'conv,tcp']);
   const convs = stdout.split('\n').filter((l) => /<->/.test(l));
   const toPort9 = convs.filter((l) => /:9\s+<->|<->\s+\S+:9\s/.test(l));
