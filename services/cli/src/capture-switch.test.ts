@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { consumeTopic, deleteTopic } from '@tcpx/edge-capture/testing/kafka-topic';
+import { echoExchange, freePort } from '@tcpx/edge-capture/testing/loopback';
 import { endpoints, type InfraLease, useInfra } from '@tcpx/schemas/testing/infra';
 
 // The capture switch end to end: POST /mcp/dissection/disable|enable on a real `tcpx api` writes
@@ -37,26 +38,6 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-/** One echo exchange on a new connection; resolves with the client's port. */
-async function exchange(port: number): Promise<number> {
-  const socket = createConnection({ host: '127.0.0.1', port });
-  await once(socket, 'connect');
-  const clientPort = socket.localPort!;
-  socket.write('ping');
-  await once(socket, 'data');
-  socket.end();
-  await once(socket, 'close');
-  return clientPort;
 }
 
 describe('capture switch: query API → control topic → tcpx edge -i lo', { skip, timeout: 300_000 }, () => {
@@ -144,15 +125,15 @@ describe('capture switch: query API → control topic → tcpx edge -i lo', { sk
       await waitUntil('the edge to report it captures', edgeCaptures(true, 0));
       assert.equal(state.enabled, true, 'no switch set: edges capture');
 
-      const before = await exchange(port);
+      const before = await echoExchange(port);
       const switchedOff = Date.now();
       assert.equal((await dissection('disable')).enabled, false);
       await waitUntil('the edge to report it stopped', edgeCaptures(false, switchedOff));
-      const during = await exchange(port);
+      const during = await echoExchange(port);
       const switchedOn = Date.now();
       assert.equal((await dissection('enable')).enabled, true);
       await waitUntil('the edge to report it captures again', edgeCaptures(true, switchedOn));
-      const afterwards = await exchange(port);
+      const afterwards = await echoExchange(port);
       await sleep(500); // libpcap's buffer timeout and the publisher's flush
 
       edge.kill('SIGINT');

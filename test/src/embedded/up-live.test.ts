@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { echoExchange } from '@tcpx/edge-capture/testing/loopback';
 import type { FlowView } from '@tcpx/query-api';
 import {
   exitStats,
@@ -42,18 +43,6 @@ after(async () => {
   rmSync(data, { recursive: true, force: true });
 });
 
-/** One connection to the echo server: a request, its echo, the client's close. Returns the client port. */
-async function echoConnection(): Promise<number> {
-  const socket = connect(serverPort, '127.0.0.1');
-  await once(socket, 'connect');
-  const clientPort = socket.localPort!;
-  socket.write('ping\n');
-  await once(socket, 'data');
-  socket.end();
-  await once(socket, 'close');
-  return clientPort;
-}
-
 interface CaptureState {
   enabled: boolean;
   edges?: { node: string; capturing: boolean; interfaces: string[] }[];
@@ -73,7 +62,7 @@ describe('tcpx up -i lo', { skip: !pcapLoads && 'the pcap module cannot load', t
     const up = await startUp(['-i', 'lo', '--data', data, '--listen', `127.0.0.1:${await freePort()}`]);
     try {
       const live = await followLive(up.url);
-      const first = await echoConnection();
+      const first = await echoExchange(serverPort);
       // An interim row may show the connection half way; wait for one with its close.
       const row = await waitFor('the first connection, closed', async () => {
         const found = rowOf(await listFlows(up.url), first);
@@ -97,9 +86,9 @@ describe('tcpx up -i lo', { skip: !pcapLoads && 'the pcap module cannot load', t
         [[['lo'], false]],
         'the process reports itself as the one edge, not capturing',
       );
-      const unseen = await echoConnection();
+      const unseen = await echoExchange(serverPort);
       assert.equal((await switchCapture(up.url, 'enable')).enabled, true);
-      const after = await echoConnection();
+      const after = await echoExchange(serverPort);
       const flows = await waitFor('the connection after enable', async () => {
         const all = await listFlows(up.url);
         return rowOf(all, after) ? all : undefined;

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import type { FlowView } from '@tcpx/query-api';
 import { TCPX_BIN } from '../differential/run-tcpx.js';
 
@@ -16,15 +14,7 @@ export interface UpProcess {
   interrupt(): Promise<number | null>;
 }
 
-/** A port that was free a moment ago (the OS picks it). */
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+export { freePort } from '@tcpx/edge-capture/testing/loopback';
 
 export function exitOf(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
