@@ -122,30 +122,15 @@ export async function runMigrations(db: SqlExecutor, config: MigrationConfig = {
     );
     result.applied.push(m.version);
   }
-  await reconcileTtl(
-    db,
-    'tcp_flows',
-    'toDateTime(inserted_at)',
-    days(config.retentionDays, 30, 'retentionDays'),
-  );
-  await reconcileTtl(
-    db,
-    'tcp_flow_versions',
-    'toDateTime(inserted_at)',
-    days(config.retentionDays, 30, 'retentionDays'),
-  );
-  await reconcileTtl(
-    db,
-    'tcp_rtt_1h',
-    'stored_at',
-    days(config.rollupRetentionDays, 90, 'rollupRetentionDays'),
-  );
-  await reconcileTtl(
-    db,
-    'tcp_rtt_1m',
-    'stored_at',
-    days(config.rollupRetentionDays, 90, 'rollupRetentionDays'),
-  );
+  const flowDays = days(config.retentionDays, 30, 'retentionDays');
+  const rollupDays = days(config.rollupRetentionDays, 90, 'rollupRetentionDays');
+  for (const [table, column, keepDays] of [
+    ['tcp_flows', 'toDateTime(inserted_at)', flowDays],
+    ['tcp_flow_versions', 'toDateTime(inserted_at)', flowDays],
+    ['tcp_rtt_1m', 'stored_at', rollupDays],
+    ['tcp_rtt_1h', 'stored_at', rollupDays],
+  ] as const)
+    await reconcileTtl(db, table, column, keepDays);
   return result;
 }
 
