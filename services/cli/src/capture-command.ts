@@ -49,9 +49,7 @@ export async function captureCommand(values: CaptureValues): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  // libpcap delivers packets in blocks up to 100 ms late: let the last block arrive before closing.
-  await new Promise((resolve) => setTimeout(resolve, 250));
-  const stats = session.stop();
+  const stats = await session.drainAndStop();
   run.finish();
   for (const line of describeCaptureStats(stats)) process.stderr.write(`${line}\n`);
   await drainStdout();

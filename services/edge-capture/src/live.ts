@@ -49,6 +49,12 @@ export interface LiveCapture {
    * packet matching the filter arrives: a CLI should exit explicitly once it is done.
    */
   stop(): CaptureStats;
+  /**
+   * stop() once the packets libpcap still holds have arrived: it hands them over in blocks, up to
+   * bufferTimeoutMs late, and closing at once loses them (seen: a whole connection made just
+   * before a capture switch-off).
+   */
+  drainAndStop(): Promise<CaptureStats>;
 }
 
 /** How libpcap link-type names reported by node_pcap map to link-type numbers. */
@@ -115,7 +121,12 @@ export async function openLiveCapture(options: LiveCaptureOptions): Promise<Live
   // on the session after finishClose has released it.
   await nextMacrotask();
 
-  return {
+  const drainMs = 2 * (options.bufferTimeoutMs ?? 100) + 50;
+  const capture: LiveCapture = {
+    async drainAndStop(): Promise<CaptureStats> {
+      if (!stopped) await new Promise((resolve) => setTimeout(resolve, drainMs));
+      return capture.stop();
+    },
     stop(): CaptureStats {
       if (stopped) return stopped;
       let dropped = 0;
@@ -141,6 +152,7 @@ export async function openLiveCapture(options: LiveCaptureOptions): Promise<Live
       return stopped;
     },
   };
+  return capture;
 }
 
 /**

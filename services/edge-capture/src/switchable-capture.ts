@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CaptureStats } from './capture-file.js';
 import { type LiveCapture, type LiveCaptureOptions, openLiveCapture } from './live.js';
 
@@ -24,10 +23,7 @@ export class SwitchableCapture {
     this.switching = this.switching.then(async () => {
       if (enabled && !this.session) this.session = await openLiveCapture(this.options);
       if (!enabled && this.session) {
-        // libpcap hands packets over in blocks, up to bufferTimeoutMs late; closing at once would
-        // lose the ones still in the kernel's ring (seen: a whole connection just before a switch-off).
-        await sleep(2 * (this.options.bufferTimeoutMs ?? 100) + 50);
-        this.finished.push(this.session.stop());
+        this.finished.push(await this.session.drainAndStop());
         this.session = undefined;
       }
     });
