@@ -1,13 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { analyzeCommand } from './analyze-command.js';
-import { apiCommand } from './api-command.js';
-import { captureCommand } from './capture-command.js';
 import { CliError } from './cli-error.js';
-import { edgeCommand } from './edge-command.js';
-import { mcpCommand } from './mcp-command.js';
-import { processorCommand } from './processor-command.js';
-import { upCommand } from './up-command.js';
 
 const USAGE = `usage:
   tcpx up [-r <file|-> [--speed fast|<factor>] | -i <iface> [--bpf <expr>] | --no-input] [--data <dir>]
@@ -89,13 +82,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 1 : 0;
   }
-  if (command === 'up') return upCommand(values);
-  if (command === 'analyze') return analyzeCommand(positionals, values);
-  if (command === 'capture') return captureCommand(values);
-  if (command === 'edge') return edgeCommand(values);
-  if (command === 'processor') return processorCommand(values);
-  if (command === 'api') return apiCommand(values);
-  if (command === 'mcp') return mcpCommand(values);
+  // Each command loads its own modules: `tcpx edge` need not load the API server, chdb or fastify.
+  if (command === 'up') return (await import('./up-command.js')).upCommand(values);
+  if (command === 'analyze')
+    return (await import('./analyze-command.js')).analyzeCommand(positionals, values);
+  if (command === 'capture') return (await import('./capture-command.js')).captureCommand(values);
+  if (command === 'edge') return (await import('./edge-command.js')).edgeCommand(values);
+  if (command === 'processor') return (await import('./processor-command.js')).processorCommand(values);
+  if (command === 'api') return (await import('./api-command.js')).apiCommand(values);
+  if (command === 'mcp') return (await import('./mcp-command.js')).mcpCommand(values);
   throw new CliError(`unknown command "${command}" (tcpx --help shows the usage)`, 1);
 }
 

@@ -38,14 +38,24 @@ export class KafkaTransport implements PacketTransport {
     const started = Date.now();
     const deadline = { started, deadline: started + (this.options.startTimeoutMs ?? 30_000) };
     const registryUrl = this.options.registryUrl;
-    const serdes = await createSchemaSerdes({ registryUrl, topic: this.topic });
-    const frame = await retryUntil(`schema registry at ${registryUrl}`, deadline, () => serdes.batchFramer());
     const kafkaName = `Kafka at ${this.options.brokers.join(',')}`;
-    const partitions = await retryUntil(kafkaName, deadline, () =>
-      ensureTopic(this.kafka, this.topic, this.options.partitions ?? 12),
-    );
-    await retryUntil(kafkaName, deadline, () => this.producer.connect());
-    return { partitions, frame };
+    // The registry and the broker are independent: reached at the same time, start-up is the slower of the two.
+    const [framed, connected] = await Promise.allSettled([
+      createSchemaSerdes({ registryUrl, topic: this.topic }).then((serdes) =>
+        retryUntil(`schema registry at ${registryUrl}`, deadline, () => serdes.batchFramer()),
+      ),
+      retryUntil(kafkaName, deadline, () =>
+        ensureTopic(this.kafka, this.topic, this.options.partitions ?? 12),
+      ).then(async (partitions) => {
+        await retryUntil(kafkaName, deadline, () => this.producer.connect());
+        return partitions;
+      }),
+    ]);
+    if (framed.status === 'rejected' || connected.status === 'rejected') {
+      await this.producer.disconnect().catch(() => {}); // nothing left connected behind the error
+      throw framed.status === 'rejected' ? framed.reason : (connected as PromiseRejectedResult).reason;
+    }
+    return { partitions: connected.value, frame: framed.value };
   }
 
   send(messages: Message[]): Promise<unknown> {
