@@ -1,8 +1,8 @@
-import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
 import { destinationAddress, sourceAddress } from './addresses.js';
 import type { PacketSummary } from './packet-summary.js';
 import { compareEndpoints } from './packet-summary-codec.js';
+import { snappyCodec } from './snappy-codec.js';
 
 // The Kafka side of the contract between edges and flow processors: topic names, message keys,
 // compression, and one way to build a client. Both services import it from here.
@@ -26,10 +26,9 @@ export const END_OF_CAPTURE_HEADER = 'tcpx-end-of-capture';
 
 export type Compression = 'none' | 'gzip' | 'snappy';
 
-const require = createRequire(import.meta.url);
 let snappyRegistered = false;
 
-/** kafkajs' compression type for a name; snappy (pure JS, kafkajs-snappy) is registered on first use. */
+/** kafkajs' compression type for a name; snappy (see snappy-codec.ts) is registered on first use. */
 export function compressionType(name: Compression): kafkajs.CompressionTypes {
   const { CompressionTypes, CompressionCodecs } = kafkajs;
   switch (name) {
@@ -47,7 +46,7 @@ export function compressionType(name: Compression): kafkajs.CompressionTypes {
 
 function registerSnappy(codecs: typeof kafkajs.CompressionCodecs): void {
   if (snappyRegistered) return;
-  codecs[kafkajs.CompressionTypes.Snappy] = require('kafkajs-snappy');
+  codecs[kafkajs.CompressionTypes.Snappy] = snappyCodec().factory;
   snappyRegistered = true;
 }
 
