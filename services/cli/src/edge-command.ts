@@ -185,7 +185,10 @@ async function live(
 }
 
 function report(summary: Record<string, unknown>): void {
-  process.stderr.write(`${JSON.stringify({ msg: 'tcpx edge finished', ...summary })}\n`);
+  // CPU time too: with stages sharing a machine, what each costs is what decides its throughput.
+  const cpu = process.cpuUsage();
+  const cpuMs = { user: Math.round(cpu.user / 1000), system: Math.round(cpu.system / 1000) };
+  process.stderr.write(`${JSON.stringify({ msg: 'tcpx edge finished', ...summary, cpuMs })}\n`);
 }
 
 /** Prints and returns whether accepted packets were still unsent when Kafka did not come back in time. */

@@ -6,11 +6,13 @@
  * and P50/P99 delay from a packet's timestamp to the row that covers it being queryable.
  * Prints numbers; asserts nothing.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { EdgePublisher, readCaptureFile, replayCapture } from '@tcpx/edge-capture';
 import { FlowProcessor } from '@tcpx/flow-processor';
+import { createKafka } from '@tcpx/schemas/kafka';
 import { endpoints, useInfra } from '@tcpx/schemas/testing/infra';
 import type { openStore } from '@tcpx/store';
 import { TCPX_BIN } from '../differential/run-tcpx.js';
@@ -18,6 +20,9 @@ import { privateStore } from '../pipeline/harness.js';
 import { writeSyntheticCapture } from './synthetic-capture.js';
 
 const CACHE = fileURLToPath(new URL('../../../.cache/bench/', import.meta.url));
+const INFRA_RUN = process.env.TCPX_INFRA_DIR
+  ? `${process.env.TCPX_INFRA_DIR}/run/`
+  : fileURLToPath(new URL('../../../.cache/infra/run/', import.meta.url));
 const RUN = Date.now().toString(36);
 const PARTITIONS = 12;
 
@@ -60,8 +65,31 @@ function processorFor(name: string, store: ReturnType<typeof openStore>) {
   });
 }
 
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+
+/** CPU seconds used so far by the infra scripts' service processes (their pid files), by service. */
+function serviceCpuSeconds(): Map<string, number> {
+  const used = new Map<string, number>();
+  for (const service of ['kafka', 'registry', 'chdb-http']) {
+    try {
+      const pid = readFileSync(`${INFRA_RUN}${service}.pid`, 'utf8').trim();
+      // /proc/PID/stat: utime and stime are fields 14 and 15, after the parenthesised command name.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      used.set(service, (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
+    } catch {
+      // not running under the infra scripts: not reported
+    }
+  }
+  return used;
+}
+
+interface EdgeResult {
+  publisher: Record<string, number>;
+  cpuMs: { user: number; system: number };
+}
+
 /** `tcpx edge -r FILE --speed fast` as its own process; resolves with its final stats line. */
-function edgeProcess(file: string, topic: string): Promise<Record<string, number>> {
+function edgeProcess(file: string, topic: string): Promise<EdgeResult> {
   return new Promise((resolve, reject) => {
     const args = ['edge', '-r', file, '--speed', 'fast', '--node', 'bench', '--topic', topic];
     args.push('--brokers', endpoints.kafkaBrokers.join(','), '--registry', endpoints.registryUrl);
@@ -75,51 +103,115 @@ function edgeProcess(file: string, topic: string): Promise<Record<string, number
       const lines = stderr.trim().split('\n');
       const last = lines.filter((l) => l.includes('packetsPublished')).pop() ?? '';
       if (code !== 0 || !last) reject(new Error(`tcpx edge exited ${code}: ${stderr.slice(-1000)}`));
-      else resolve(JSON.parse(last.slice(last.indexOf('{'))).publisher);
+      else resolve(JSON.parse(last.slice(last.indexOf('{'))));
     });
   });
 }
 
+/** Runs of the concurrent phase: this machine's neighbours make single runs vary by ±20 %. */
+const CONCURRENT_RUNS = Number(process.env.TCPX_BENCH_RUNS ?? 3);
+
+interface ConcurrentRun {
+  packets: number;
+  messages: number;
+  bytesPublished: number;
+  /** From spawning the edge process (its start-up included) until it exited. */
+  edgeSeconds: number;
+  /** From spawning the edge process until the processor had analysed every summary. */
+  wallSeconds: number;
+  /** From the processor's first analysed summary to its last: the pipeline's steady rate. */
+  steadySeconds: number;
+  rowsWritten: number;
+  storeMs: number;
+  cpu: Array<[string, number]>;
+}
+
+/** Edge and processor at the same time, sharing this machine's cores with the broker and ClickHouse. */
+async function concurrentRun(file: string, run: number): Promise<ConcurrentRun> {
+  const name = `concurrent${run}`;
+  const { store, drop } = await database(name);
+  const processor = processorFor(name, store);
+  await processor.start();
+  const servicesBefore = serviceCpuSeconds();
+  const processorBefore = process.cpuUsage();
+  const started = performance.now();
+  let firstAnalysed = Number.NaN;
+  const watch = setInterval(() => {
+    if (Number.isNaN(firstAnalysed) && processor.stats.packets > 0) firstAnalysed = performance.now();
+  }, 5);
+  const { publisher: edge, cpuMs: edgeCpu } = await edgeProcess(file, `bench-${name}-${RUN}.packets`);
+  const edgeSeconds = (performance.now() - started) / 1000;
+  const packets = edge.packetsPublished;
+  while (processor.stats.packets < packets) await new Promise((r) => setTimeout(r, 5));
+  const finished = performance.now();
+  clearInterval(watch);
+  const processorCpu = process.cpuUsage(processorBefore);
+  const servicesAfter = serviceCpuSeconds();
+  await processor.stop(); // stores and checkpoints what is pending
+  await drop();
+  return {
+    packets,
+    messages: edge.messagesPublished,
+    bytesPublished: edge.bytesPublished,
+    edgeSeconds,
+    wallSeconds: (finished - started) / 1000,
+    steadySeconds: (finished - firstAnalysed) / 1000,
+    rowsWritten: processor.outputStats.rowsWritten,
+    storeMs: processor.outputStats.storeMs,
+    cpu: [
+      ['edge', (edgeCpu.user + edgeCpu.system) / 1000],
+      ['processor', (processorCpu.user + processorCpu.system) / 1e6],
+      ...[...servicesAfter].map(([service, seconds]): [string, number] => [
+        service,
+        seconds - (servicesBefore.get(service) ?? 0),
+      ]),
+    ],
+  };
+}
+
+const rate = (packets: number, seconds: number) => `${(packets / seconds / 1e3).toFixed(0)} k/s`;
+
 async function throughput(): Promise<void> {
   const file = capture('pipeline-throughput', 12_000, 58, 400);
-  // 1. Edge and processor at the same time, sharing this machine's 2 cores with the broker and
-  //    ClickHouse: the end-to-end rate.
-  {
-    const { store, drop } = await database('concurrent');
-    const processor = processorFor('concurrent', store);
-    await processor.start();
-    const started = performance.now();
-    const edge = await edgeProcess(file, `bench-concurrent-${RUN}.packets`);
-    const edgeSeconds = (performance.now() - started) / 1000;
-    const packets = edge.packetsPublished;
-    while (processor.stats.packets < packets) await new Promise((r) => setTimeout(r, 50));
-    const processedSeconds = (performance.now() - started) / 1000;
-    await processor.stop(); // stores and checkpoints what is pending
-    const out = processor.outputStats;
+  // 1. Edge and processor at the same time: the end-to-end rate, median of the runs.
+  const runs: ConcurrentRun[] = [];
+  for (let run = 1; run <= CONCURRENT_RUNS; run++) runs.push(await concurrentRun(file, run));
+  const { packets, messages, bytesPublished } = runs[0];
+  console.log(
+    `throughput: ${packets} packet summaries (${file}), ${messages} Kafka messages, ${PARTITIONS} partitions`,
+  );
+  console.log(`  edge and processor together, ${runs.length} runs (summaries/s):`);
+  for (const [i, r] of runs.entries()) {
+    const total = r.cpu.reduce((sum, [, seconds]) => sum + seconds, 0);
     console.log(
-      `throughput: ${packets} packet summaries (${file}), ${edge.messagesPublished} Kafka messages, ${PARTITIONS} partitions`,
+      `    run ${i + 1}: end to end ${rate(r.packets, r.wallSeconds)} (${r.wallSeconds.toFixed(2)} s incl. the edge's start-up), ` +
+        `steady ${rate(r.packets, r.steadySeconds)} (first to last summary analysed, ${r.steadySeconds.toFixed(2)} s), ` +
+        `edge publish ${rate(r.packets, r.edgeSeconds)}`,
     );
-    console.log(`  edge and processor together:`);
+    // Where the machine's CPU went (capacity: cores × wall seconds).
     console.log(
-      `    edge publish:        ${(packets / edgeSeconds / 1e3).toFixed(0)} k summaries/s (${edgeSeconds.toFixed(2)} s incl. start-up)`,
+      `           CPU s: ${r.cpu.map(([who, seconds]) => `${who} ${seconds.toFixed(2)}`).join(', ')}; ` +
+        `${total.toFixed(2)} of ${(availableParallelism() * r.wallSeconds).toFixed(2)} (${availableParallelism()} cores × wall)`,
     );
-    console.log(
-      `    end to end:          ${(packets / processedSeconds / 1e3).toFixed(0)} k summaries/s analysed (${processedSeconds.toFixed(2)} s)`,
-    );
-    console.log(
-      `    rows into ClickHouse: ${out.rowsWritten} rows in ${(out.storeMs / 1000).toFixed(2)} s of inserts = ${(out.rowsWritten / (out.storeMs / 1000)).toFixed(0)} rows/s`,
-    );
-    console.log(
-      `    on the wire:         ${(edge.bytesPublished / packets).toFixed(1)} bytes/summary (Confluent-framed values, before Kafka's snappy)`,
-    );
-    await drop();
   }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const wall = median(runs.map((r) => r.wallSeconds));
+  const steady = median(runs.map((r) => r.steadySeconds));
+  console.log(`    median: end to end ${rate(packets, wall)}, steady ${rate(packets, steady)}`);
+  const rows = runs.reduce((sum, r) => sum + r.rowsWritten, 0);
+  const storeSeconds = runs.reduce((sum, r) => sum + r.storeMs, 0) / 1000;
+  console.log(
+    `    rows into ClickHouse: ${rows} rows in ${storeSeconds.toFixed(2)} s of inserts = ${(rows / storeSeconds).toFixed(0)} rows/s`,
+  );
+  console.log(
+    `    on the wire:         ${(bytesPublished / packets).toFixed(1)} bytes/summary (Confluent-framed values, before Kafka's snappy)`,
+  );
   // 2. One stage at a time: the edge fills a topic alone, then a processor drains it alone.
   {
     const { store, drop } = await database('staged');
     const topic = `bench-staged-${RUN}.packets`;
     const started = performance.now();
-    const edge = await edgeProcess(file, topic);
+    const { publisher: edge } = await edgeProcess(file, topic);
     const edgeSeconds = (performance.now() - started) / 1000;
     const processor = processorFor('staged', store);
     const consumeStart = performance.now();
@@ -181,10 +273,23 @@ async function latency(): Promise<void> {
   await drop();
 }
 
+/** This run's topics (each holds a full replay): left behind, runs pile gigabytes into the broker. */
+async function deleteRunTopics(): Promise<void> {
+  const admin = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'tcpx-bench' }).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith('bench-') && t.includes(`-${RUN}.`));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 const lease = await useInfra(['kafka', 'registry', 'chdb-http']);
 try {
   await throughput();
   await latency();
 } finally {
+  await deleteRunTopics();
   await lease.release();
 }

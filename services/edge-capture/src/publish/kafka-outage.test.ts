@@ -95,7 +95,8 @@ describe('EdgePublisher while Kafka is down', { skip, timeout: 600_000 }, () => 
       await restoreInfra();
     }
 
-    assert.ok(await edge.flush(180_000), 'everything accepted is sent once Kafka is back');
+    const flushed = await edge.flush(180_000);
+    assert.ok(flushed, `everything accepted is sent once Kafka is back: ${JSON.stringify(edge.stats())}`);
     const stats = await edge.close();
     assert.equal(stats.packetsPublished, accepted.size);
     assert.equal(stats.bufferedPackets, 0);
