@@ -66,8 +66,8 @@ test('ping, and the engine behind it is ClickHouse 26', async () => {
 });
 
 test('migrate applies schemas/clickhouse over HTTP once; a second run is a no-op', async () => {
-  assert.deepEqual(await store.migrate(), { applied: [1, 2, 3, 4, 5], skipped: [] });
-  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2, 3, 4, 5] });
+  assert.deepEqual(await store.migrate(), { applied: [1, 2, 3, 4, 5, 6], skipped: [] });
+  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2, 3, 4, 5, 6] });
   const tables = await store.query<{ name: string; engine_full: string }>(
     'SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() ORDER BY name',
   );
@@ -79,7 +79,11 @@ test('migrate applies schemas/clickhouse over HTTP once; a second run is a no-op
       'tcp_flow_versions_mv',
       'tcp_flows',
       'tcp_rtt_1h',
+      'tcp_rtt_1h_dst',
+      'tcp_rtt_1h_dst_mv',
       'tcp_rtt_1h_mv',
+      'tcp_rtt_1h_src',
+      'tcp_rtt_1h_src_mv',
       'tcp_rtt_1m',
       'tcp_rtt_1m_mv',
     ],
@@ -335,7 +339,7 @@ test('a server that goes away: the store retries, and delivers once it is back o
     await count('SELECT count() AS n FROM tcp_flows FINAL WHERE node = {node:String}', { node }),
     20,
   );
-  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2, 3, 4, 5] });
+  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2, 3, 4, 5, 6] });
   await retrying.close();
 });
 

@@ -31,9 +31,9 @@ const count = async (sql: string, params: Record<string, unknown> = {}) =>
   Number((await store.query<{ n: string }>(sql, params))[0].n);
 
 test('migrate applies every version once; a second run is a no-op', async () => {
-  assert.deepEqual(await store.migrate(), { applied: [1, 2, 3, 4, 5], skipped: [] });
-  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2, 3, 4, 5] });
-  assert.equal(await count('SELECT count() AS n FROM schema_migrations'), 5);
+  assert.deepEqual(await store.migrate(), { applied: [1, 2, 3, 4, 5, 6], skipped: [] });
+  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2, 3, 4, 5, 6] });
+  assert.equal(await count('SELECT count() AS n FROM schema_migrations'), 6);
   const tables = await store.query<{ name: string }>(
     'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name',
   );
@@ -45,7 +45,11 @@ test('migrate applies every version once; a second run is a no-op', async () => 
       'tcp_flow_versions_mv',
       'tcp_flows',
       'tcp_rtt_1h',
+      'tcp_rtt_1h_dst',
+      'tcp_rtt_1h_dst_mv',
       'tcp_rtt_1h_mv',
+      'tcp_rtt_1h_src',
+      'tcp_rtt_1h_src_mv',
       'tcp_rtt_1m',
       'tcp_rtt_1m_mv',
     ],
@@ -54,7 +58,7 @@ test('migrate applies every version once; a second run is a no-op', async () => 
 
 test('TTLs come from configuration', async () => {
   const engines = await store.query<{ name: string; engine_full: string }>(
-    "SELECT name, engine_full FROM system.tables WHERE name IN ('tcp_flows', 'tcp_rtt_1h', 'tcp_rtt_1m') ORDER BY name",
+    "SELECT name, engine_full FROM system.tables WHERE name IN ('tcp_flows', 'tcp_rtt_1h', 'tcp_rtt_1m', 'tcp_rtt_1h_dst', 'tcp_rtt_1h_src') ORDER BY name",
   );
   assert.match(
     engines[0].engine_full,
@@ -62,13 +66,14 @@ test('TTLs come from configuration', async () => {
   );
   assert.match(engines[0].engine_full, /TTL toDateTime\(inserted_at\) \+ toIntervalDay\(7\)/);
   assert.match(engines[1].engine_full, /TTL stored_at \+ toIntervalDay\(400\)/);
-  assert.match(engines[2].engine_full, /TTL stored_at \+ toIntervalDay\(400\)/);
+  for (const rollup of engines.slice(1))
+    assert.match(rollup.engine_full, /TTL stored_at \+ toIntervalDay\(400\)/, rollup.name);
 });
 
 test('a retention changed in configuration is applied to the existing tables', async () => {
   const changed = new ChdbStore({ ...config, retentionDays: 9 }); // same directory: connections coexist
   try {
-    assert.deepEqual(await changed.migrate(), { applied: [], skipped: [1, 2, 3, 4, 5] });
+    assert.deepEqual(await changed.migrate(), { applied: [], skipped: [1, 2, 3, 4, 5, 6] });
     const [t] = await store.query<{ engine_full: string }>(
       "SELECT engine_full FROM system.tables WHERE name = 'tcp_flows'",
     );
@@ -308,7 +313,7 @@ test('the data directory survives a restart', async () => {
   const before = await count('SELECT count() AS n FROM tcp_flows');
   await store.close();
   store = new ChdbStore(config);
-  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2, 3, 4, 5] });
+  assert.deepEqual(await store.migrate(), { applied: [], skipped: [1, 2, 3, 4, 5, 6] });
   assert.equal(await count('SELECT count() AS n FROM tcp_flows'), before);
 });
 

@@ -129,6 +129,8 @@ export async function runMigrations(db: SqlExecutor, config: MigrationConfig = {
     ['tcp_flow_versions', 'toDateTime(inserted_at)', flowDays],
     ['tcp_rtt_1m', 'stored_at', rollupDays],
     ['tcp_rtt_1h', 'stored_at', rollupDays],
+    ['tcp_rtt_1h_dst', 'stored_at', rollupDays],
+    ['tcp_rtt_1h_src', 'stored_at', rollupDays],
   ] as const)
     await reconcileTtl(db, table, column, keepDays);
   return result;
