@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Socket } from 'node:net';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FlowProcessor, type FlowProcessorOptions } from '@tcpx/flow-processor';
@@ -38,8 +39,15 @@ after(async () => {
   await lease?.release();
   // Known open point: after the broker-restart test one kafkajs connection stayed open and kept
   // this file's process alive (npm test runs with --test-force-exit). Name what is left, if anything.
-  const sockets = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
-  if (sockets > 0) console.error(`pipeline tests: ${sockets} TCP socket(s) still open after the tests`);
+  // (_getActiveHandles is undocumented; it is only used to name the peers in this message.)
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  const peers = handles
+    .filter((h): h is Socket => h instanceof Socket && h.remotePort !== undefined)
+    .map((s) => `${s.localPort} → ${s.remoteAddress}:${s.remotePort}`);
+  if (peers.length > 0)
+    console.error(
+      `pipeline tests: ${peers.length} TCP socket(s) still open after the tests: ${peers.join(', ')}`,
+    );
 });
 
 function processorOptions(
