@@ -114,8 +114,8 @@ export async function rttPercentiles(
   const rollup =
     [...compiled.columns].every((c) => ROLLUP_DIMENSIONS.has(c)) &&
     (q.step === undefined || q.step % 60 === 0);
-  const table = !rollup ? 'tcp_flows' : hourly(q) ? hourlyTable([group, ...compiled.columns]) : 'tcp_rtt_1m';
-  const byHour = table.startsWith('tcp_rtt_1h');
+  const byHour = rollup && hourly(q);
+  const table = !rollup ? 'tcp_flows' : byHour ? hourlyTable([group, ...compiled.columns]) : 'tcp_rtt_1m';
   const timeColumn = byHour ? 'hour' : 'minute';
   const minute = rollup ? timeColumn : 'toStartOfMinute(start_time)';
   const range = startMinuteRange(minute, q);
