@@ -16,7 +16,7 @@ import { ClickHouseError, createClient } from '@clickhouse/client';
 import { CONTAINER_MODE } from '@tcpx/schemas/testing/containers';
 import { endpoints, infraScript, isHealthy } from '@tcpx/schemas/testing/infra';
 import { type ChdbHttpServer, startChdbHttpServer } from './chdb-http-server.js';
-import { record, T0_US } from './fixtures.js';
+import { MIGRATED_TABLES, record, T0_US } from './fixtures.js';
 import { dateTime64, flowId, toFlowRow } from './flow-row.js';
 import { ClickHouseHttpStore, type HttpStoreConfig, StoreUnavailableError } from './http-store.js';
 import { FLOW_VERSIONS, FLOWS_BY_TIME_AND_SERVICE } from './queries.js';
@@ -73,20 +73,7 @@ test('migrate applies schemas/clickhouse over HTTP once; a second run is a no-op
   );
   assert.deepEqual(
     tables.map((t) => t.name),
-    [
-      'schema_migrations',
-      'tcp_flow_versions',
-      'tcp_flow_versions_mv',
-      'tcp_flows',
-      'tcp_rtt_1h',
-      'tcp_rtt_1h_dst',
-      'tcp_rtt_1h_dst_mv',
-      'tcp_rtt_1h_mv',
-      'tcp_rtt_1h_src',
-      'tcp_rtt_1h_src_mv',
-      'tcp_rtt_1m',
-      'tcp_rtt_1m_mv',
-    ],
+    MIGRATED_TABLES,
   );
   assert.match(tables[1].engine_full, /TTL toDateTime\(inserted_at\) \+ toIntervalDay\(7\)/);
   assert.match(tables[3].engine_full, /TTL toDateTime\(inserted_at\) \+ toIntervalDay\(7\)/);

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import type { TcpFlowRecord } from '@tcpx/schemas';
 import { flowId as contractFlowId } from '@tcpx/schemas/flow-id';
 import { ChdbStore } from './chdb-store.js';
-import { quantileType7, record, T0_US } from './fixtures.js';
+import { MIGRATED_TABLES, quantileType7, record, T0_US } from './fixtures.js';
 import { dateTime64, flowId, toFlowRow } from './flow-row.js';
 import { MAX_RETENTION_DAYS } from './migrate.js';
 import { FLOW_VERSIONS, FLOWS_BY_TIME_AND_SERVICE, RTT_PERCENTILES_BY_DST_SERVICE } from './queries.js';
@@ -39,20 +39,7 @@ test('migrate applies every version once; a second run is a no-op', async () => 
   );
   assert.deepEqual(
     tables.map((t) => t.name),
-    [
-      'schema_migrations',
-      'tcp_flow_versions',
-      'tcp_flow_versions_mv',
-      'tcp_flows',
-      'tcp_rtt_1h',
-      'tcp_rtt_1h_dst',
-      'tcp_rtt_1h_dst_mv',
-      'tcp_rtt_1h_mv',
-      'tcp_rtt_1h_src',
-      'tcp_rtt_1h_src_mv',
-      'tcp_rtt_1m',
-      'tcp_rtt_1m_mv',
-    ],
+    MIGRATED_TABLES,
   );
 });
 

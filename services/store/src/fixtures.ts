@@ -1,5 +1,21 @@
 import type { TcpFlowRecord, TcpMetrics } from '@tcpx/schemas';
 
+/** The tables and views schemas/clickhouse creates, by name (both stores' migration tests expect them). */
+export const MIGRATED_TABLES = [
+  'schema_migrations',
+  'tcp_flow_versions',
+  'tcp_flow_versions_mv',
+  'tcp_flows',
+  'tcp_rtt_1h',
+  'tcp_rtt_1h_dst',
+  'tcp_rtt_1h_dst_mv',
+  'tcp_rtt_1h_mv',
+  'tcp_rtt_1h_src',
+  'tcp_rtt_1h_src_mv',
+  'tcp_rtt_1m',
+  'tcp_rtt_1m_mv',
+];
+
 /** 2026-11-21 06:00:00 UTC in µs: a whole minute, so per-minute buckets are easy to predict. */
 export const T0_US = 1795240800 * 1e6;
 

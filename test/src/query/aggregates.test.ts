@@ -21,6 +21,18 @@ const finals = (): { capture: Capture; e: EmittedFlow }[] =>
   );
 const serviceOf = (e: EmittedFlow) => k8s(e.record.dst.ip, e.record.dst.port)?.service ?? '';
 
+/** Hourly steps over whole hours covering every capture: the hourly rollups' questions. */
+function hourlyRange() {
+  const first = Math.min(...suite.data.captures.map((c) => c.ingest.firstPacketUs));
+  const last = Math.max(...suite.data.captures.map((c) => c.ingest.lastPacketUs));
+  const hour = 3_600_000;
+  return {
+    step: 3600,
+    from: String(Math.floor(first / 1000 / hour) * hour),
+    to: String((Math.floor(last / 1000 / hour) + 2) * hour),
+  };
+}
+
 function assertClose(got: number | null, want: number, what: string) {
   assert.ok(
     got !== null && Math.abs(got - want) <= 1e-9 * Math.abs(want),
@@ -106,13 +118,9 @@ describe('RTT percentiles', () => {
   });
 
   test('whole-hour steps over an hour-aligned range use the hourly rollup: same flows, percentiles within its documented error', async () => {
-    const first = Math.min(...suite.data.captures.map((c) => c.ingest.firstPacketUs));
-    const last = Math.max(...suite.data.captures.map((c) => c.ingest.lastPacketUs));
     const hour = 3_600_000;
-    const from = Math.floor(first / 1000 / hour) * hour;
-    const to = (Math.floor(last / 1000 / hour) + 2) * hour;
     for (const metric of RTT_METRICS) {
-      const query = { metric, group_by: 'dst.service', step: 3600, from: String(from), to: String(to) };
+      const query = { metric, group_by: 'dst.service', ...hourlyRange() };
       const hourly = await get<PercentileResult>(suite.api.app, '/api/rtt/percentiles', query);
       assert.equal(hourly.status, 200, JSON.stringify(hourly.body));
       assert.equal(hourly.body.source, 'rollup_1h');
@@ -152,14 +160,7 @@ describe('RTT percentiles', () => {
   });
 
   test('every grouping reads a narrow hourly table with exactly the wide hourly rollup’s answer', async () => {
-    const first = Math.min(...suite.data.captures.map((c) => c.ingest.firstPacketUs));
-    const last = Math.max(...suite.data.captures.map((c) => c.ingest.lastPacketUs));
-    const hour = 3_600_000;
-    const range = {
-      step: 3600,
-      from: String(Math.floor(first / 1000 / hour) * hour),
-      to: String((Math.floor(last / 1000 / hour) + 2) * hour),
-    };
+    const range = hourlyRange();
     // The narrow tables hold what the wide one holds, summed over the dimensions they drop.
     const totals = async (table: string) => {
       const [row] = await suite.data.store.query<{ flows: string; samples: string }>(
