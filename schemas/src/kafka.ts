@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import kafkajs from 'kafkajs';
 import { destinationAddress, sourceAddress } from './addresses.js';
 import type { PacketSummary } from './packet-summary.js';
@@ -58,6 +59,35 @@ export interface KafkaClientOptions {
   connectionTimeoutMs?: number;
   /** kafkajs' client-wide retry policy (connecting, metadata; producers and admins inherit it). */
   retry?: kafkajs.RetryOptions;
+  /**
+   * Every socket the client opens is in this set until it closes, so its owner can close what
+   * kafkajs leaves behind after disconnecting (see closeLeftoverSockets).
+   */
+  sockets?: Set<Socket>;
+}
+
+/** kafkajs' own socket factory (plain TCP, keep-alive after 60 s), recording each socket. */
+function trackedSockets(sockets: Set<Socket>): kafkajs.ISocketFactory {
+  return ({ host, port, onConnect }) => {
+    const socket = connect({ host, port }, onConnect);
+    socket.setKeepAlive(true, 60_000);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    return socket;
+  };
+}
+
+/**
+ * Destroys the sockets still open after a client's disconnect and says how many there were.
+ * kafkajs 2.2.4 can leave one: a consumer group whose coordinator connection reconnects (a
+ * heartbeat after a broker restart) on a broker object its pool no longer holds, which
+ * disconnect() then never reaches; the open socket keeps the process alive.
+ */
+export function closeLeftoverSockets(sockets: Set<Socket>): number {
+  const left = sockets.size;
+  for (const socket of sockets) socket.destroy();
+  sockets.clear();
+  return left;
 }
 
 /**
@@ -71,6 +101,7 @@ export function createKafka(options: KafkaClientOptions): kafkajs.Kafka {
     brokers: options.brokers,
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
     ...(options.retry && { retry: options.retry }),
+    ...(options.sockets && { socketFactory: trackedSockets(options.sockets) }),
     logLevel: options.logLevel ?? kafkajs.logLevel.WARN,
     logCreator:
       () =>

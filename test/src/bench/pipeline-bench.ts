@@ -123,6 +123,7 @@ interface ConcurrentRun {
   steadySeconds: number;
   rowsWritten: number;
   storeMs: number;
+  fetches: number;
   cpu: Array<[string, number]>;
 }
 
@@ -158,6 +159,7 @@ async function concurrentRun(file: string, run: number): Promise<ConcurrentRun> 
     steadySeconds: (finished - firstAnalysed) / 1000,
     rowsWritten: processor.outputStats.rowsWritten,
     storeMs: processor.outputStats.storeMs,
+    fetches: processor.stats.fetches,
     cpu: [
       ['edge', (edgeCpu.user + edgeCpu.system) / 1000],
       ['processor', (processorCpu.user + processorCpu.system) / 1e6],
@@ -186,7 +188,7 @@ async function throughput(): Promise<void> {
     console.log(
       `    run ${i + 1}: end to end ${rate(r.packets, r.wallSeconds)} (${r.wallSeconds.toFixed(2)} s incl. the edge's start-up), ` +
         `steady ${rate(r.packets, r.steadySeconds)} (first to last summary analysed, ${r.steadySeconds.toFixed(2)} s), ` +
-        `edge publish ${rate(r.packets, r.edgeSeconds)}`,
+        `edge publish ${rate(r.packets, r.edgeSeconds)}, ${r.fetches} fetches`,
     );
     // Where the machine's CPU went (capacity: cores × wall seconds).
     console.log(

@@ -32,22 +32,31 @@ import {
 const DEMO = join(REPO_ROOT, 'samples', 'demo.pcap');
 let lease: InfraLease;
 
+// Where each socket was opened, so a socket left open names the client that opened it.
+const openedAt = new WeakMap<Socket, string>();
+const connect = Socket.prototype.connect;
+Socket.prototype.connect = function (this: Socket, ...args: unknown[]) {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 40;
+  const frames = (new Error().stack ?? '').split('\n').slice(2);
+  Error.stackTraceLimit = limit;
+  openedAt.set(this, frames.filter((f) => !f.includes('node:')).join(' <'));
+  return (connect as (...a: unknown[]) => Socket).apply(this, args);
+} as typeof connect;
+
 before(async () => {
   lease = await useInfra(['kafka', 'registry', 'chdb-http']);
 });
 after(async () => {
   await lease?.release();
-  // Known open point: after the broker-restart test one kafkajs connection stayed open and kept
-  // this file's process alive (npm test runs with --test-force-exit). Name what is left, if anything.
-  // (_getActiveHandles is undocumented; it is only used to name the peers in this message.)
+  // Every client is stopped by now, so nothing may still hold a socket: a kafkajs connection that
+  // reopened after its client's disconnect (a heartbeat racing stop() did) would keep the process
+  // alive. _getActiveHandles is undocumented; it is the only way to name what is still open.
   const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
   const peers = handles
     .filter((h): h is Socket => h instanceof Socket && h.remotePort !== undefined)
-    .map((s) => `${s.localPort} → ${s.remoteAddress}:${s.remotePort}`);
-  if (peers.length > 0)
-    console.error(
-      `pipeline tests: ${peers.length} TCP socket(s) still open after the tests: ${peers.join(', ')}`,
-    );
+    .map((s) => `${s.localPort} → ${s.remoteAddress}:${s.remotePort} (opened at ${openedAt.get(s) ?? '?'})`);
+  assert.deepEqual(peers, [], 'TCP sockets still open after every client stopped');
 });
 
 function processorOptions(
