@@ -66,7 +66,7 @@ export interface KafkaClientOptions {
   sockets?: Set<Socket>;
 }
 
-/** kafkajs' own socket factory (plain TCP, keep-alive after 60 s), recording each socket. */
+/** kafkajs' own socket factory for plain TCP (createKafka sets up no TLS), recording each socket. */
 function trackedSockets(sockets: Set<Socket>): kafkajs.ISocketFactory {
   return ({ host, port, onConnect }) => {
     const socket = connect({ host, port }, onConnect);

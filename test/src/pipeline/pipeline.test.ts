@@ -49,8 +49,8 @@ before(async () => {
 });
 after(async () => {
   await lease?.release();
-  // Every client is stopped by now, so nothing may still hold a socket: a kafkajs connection that
-  // reopened after its client's disconnect (a heartbeat racing stop() did) would keep the process
+  // Every client is stopped by now, so nothing may still hold a socket: one kafkajs leaves behind
+  // (a group heartbeat after the broker restart did, see closeLeftoverSockets) keeps the process
   // alive. _getActiveHandles is undocumented; it is the only way to name what is still open.
   const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
   const peers = handles
