@@ -119,8 +119,9 @@ describe('RTT percentiles', () => {
 
   test('whole-hour steps over an hour-aligned range use the hourly rollup: same flows, percentiles within its documented error', async () => {
     const hour = 3_600_000;
+    const range = hourlyRange();
     for (const metric of RTT_METRICS) {
-      const query = { metric, group_by: 'dst.service', ...hourlyRange() };
+      const query = { metric, group_by: 'dst.service', ...range };
       const hourly = await get<PercentileResult>(suite.api.app, '/api/rtt/percentiles', query);
       assert.equal(hourly.status, 200, JSON.stringify(hourly.body));
       assert.equal(hourly.body.source, 'rollup_1h');

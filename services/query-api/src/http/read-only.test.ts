@@ -3,10 +3,10 @@
 // directory per process, so the writer, the read-only store and the HTTP server share one.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { freePort } from '@tcpx/edge-capture/testing/loopback';
 import { ChdbStore, type FlowStore, openStore } from '@tcpx/store';
 import { type ChdbHttpServer, startChdbHttpServer } from '@tcpx/store/chdb-http-server';
 import type { FastifyInstance } from 'fastify';
@@ -90,10 +90,7 @@ test('embedded engine: the read-only ChdbStore refuses INSERT, DROP, DDL and set
 });
 
 test('HTTP server: /readyz 503 while it is down, 200 once it is up; then writes fail with READONLY', async (t) => {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const { port } = probe.address() as { port: number };
-  await new Promise((r) => probe.close(r));
+  const port = await freePort();
 
   const store = openStore(`http://127.0.0.1:${port}/default`, { readOnly: true });
   const { app, context } = await appOver(store);
