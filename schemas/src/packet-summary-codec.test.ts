@@ -1,14 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { nsToBigInt } from './ns-time.js';
-import { createPacketSummary } from './packet-summary.js';
+import { createPacketSummary, type PacketSummary } from './packet-summary.js';
 import {
   decodePacketSummaryBatch,
   encodePacketSummaryBatch,
   PacketSummaryBatchEncoder,
   PacketSummaryBatchReader,
 } from './packet-summary-codec.js';
-import { decodeBatchPbjs, encodeBatchPbjs, packetFromPbjs } from './packet-summary-pbjs.js';
+import {
+  decodeBatchPbjs,
+  encodeBatchPbjs,
+  packetFromPbjs,
+  packetSummaryBatchType,
+  packetToPbjs,
+} from './packet-summary-pbjs.js';
 import { plain, SAMPLES } from './testing/fixtures.js';
 
 describe('PacketSummaryBatch codec', () => {
@@ -88,6 +94,79 @@ describe('PacketSummaryBatch codec', () => {
       ['bb', ['eth0', 'lo']],
       ['bb', []],
     ]);
+  });
+
+  describe('per-connection batches (the 5-tuple once, in the batch)', () => {
+    // Both directions of each sample's connection, in turn: a batch holds one connection.
+    const reversed = (p: PacketSummary) =>
+      Object.assign(createPacketSummary(), p, {
+        src0: p.dst0,
+        src1: p.dst1,
+        src2: p.dst2,
+        src3: p.dst3,
+        srcPort: p.dstPort,
+        dst0: p.src0,
+        dst1: p.src1,
+        dst2: p.src2,
+        dst3: p.src3,
+        dstPort: p.srcPort,
+      });
+    const connections = SAMPLES.map((p) => [p, reversed(p), p]);
+    const perConnection = (packets: PacketSummary[]) => {
+      const encoder = new PacketSummaryBatchEncoder(16).begin('n', ['eth0'], packets[1]);
+      for (const p of packets) encoder.add(p);
+      return encoder.finish();
+    };
+
+    it('round-trips both directions, IPv4 and IPv6, writing the 5-tuple once instead of per packet', () => {
+      for (const packets of connections) {
+        const seen: ReturnType<typeof plain>[] = [];
+        const header = decodePacketSummaryBatch(perConnection(packets), (p) => seen.push(plain(p)));
+        assert.deepEqual(header, { node: 'n', interfaceNames: ['eth0'], count: 3 });
+        assert.deepEqual(seen, packets.map(plain));
+      }
+      const v4 = connections[0];
+      const saved = encodePacketSummaryBatch('n', v4, ['eth0']).length - perConnection(v4).length;
+      // 5-tuple of an IPv4 packet: 2 × (tag, length, 4 bytes), port 53906 (tag + 3), port 443 (tag + 2).
+      const tupleBytes = 2 * 6 + 4 + 3;
+      assert.equal(saved, 3 * tupleBytes - tupleBytes);
+    });
+
+    it('produces bytes protobufjs decodes to the same values, the 5-tuple in the batch only', () => {
+      for (const packets of connections) {
+        const decoded = decodeBatchPbjs(perConnection(packets));
+        assert.equal(decoded.packets[0].addr_a.length, 0);
+        assert.equal(decoded.packets[0].port_a, 0);
+        assert.ok(decoded.addr_a.length === 4 || decoded.addr_a.length === 16);
+        const back = decoded.packets.map((o: Record<string, unknown>) =>
+          plain(packetFromPbjs(o, createPacketSummary(), decoded)),
+        );
+        assert.deepEqual(back, packets.map(plain));
+      }
+    });
+
+    it('decodes per-connection bytes protobufjs produced', () => {
+      for (const packets of connections) {
+        const seen: ReturnType<typeof plain>[] = [];
+        decodePacketSummaryBatch(encodeBatchPbjs('n', packets, [], true), (p) => seen.push(plain(p)));
+        assert.deepEqual(seen, packets.map(plain));
+      }
+    });
+
+    it("lets a packet's own 5-tuple win over the batch's", () => {
+      // A batch with sample 0's 5-tuple holding sample 2 with its own: proto3 merge rules.
+      const other = packetToPbjs(SAMPLES[0]);
+      const mixed = packetSummaryBatchType()
+        .encode({
+          node: 'n',
+          packets: [packetToPbjs(SAMPLES[2])],
+          ...Object.fromEntries(['addr_a', 'addr_b', 'port_a', 'port_b'].map((f) => [f, other[f]])),
+        })
+        .finish();
+      const seen: ReturnType<typeof plain>[] = [];
+      decodePacketSummaryBatch(mixed, (p) => seen.push(plain(p)));
+      assert.deepEqual(seen, [plain(SAMPLES[2])]);
+    });
   });
 
   it('skips unknown fields a newer writer may add and rejects truncated input', () => {

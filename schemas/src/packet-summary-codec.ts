@@ -17,6 +17,8 @@ export class PacketSummaryBatchEncoder {
   private headerNode: string | null = null;
   private headerNames: readonly string[] = [];
   private headerLength = 0;
+  /** Whether this batch's 5-tuple is in its header (begin() was given a connection): packets leave it out. */
+  private perConnection = false;
   /** Packets added since begin(). */
   count = 0;
 
@@ -25,21 +27,37 @@ export class PacketSummaryBatchEncoder {
     this.view = new DataView(this.buf.buffer);
   }
 
-  /** Starts a batch: writes node (field 1) and interface_names (field 2). */
-  begin(node: string, interfaceNames: readonly string[] = []): this {
+  /**
+   * Starts a batch: writes node (field 1) and interface_names (field 2). With `connection`, also
+   * its canonical 5-tuple (fields 4-7), once: every packet added until the next begin() must then
+   * belong to that connection, in either direction, and is written without its addresses and ports.
+   */
+  begin(node: string, interfaceNames: readonly string[] = [], connection?: PacketSummary): this {
     this.count = 0;
     // Batch after batch the header is the same: its bytes stay at the start of the buffer, which
     // spares a string encoding per batch (a third of the cost of batches of a few packets).
     if (node === this.headerNode && sameStrings(interfaceNames, this.headerNames)) {
       this.pos = this.headerLength;
-      return this;
+    } else {
+      this.pos = 0;
+      this.string(0x0a, node);
+      for (const name of interfaceNames) this.string(0x12, name);
+      this.headerNode = node;
+      this.headerNames = interfaceNames.slice();
+      this.headerLength = this.pos;
     }
-    this.pos = 0;
-    this.string(0x0a, node);
-    for (const name of interfaceNames) this.string(0x12, name);
-    this.headerNode = node;
-    this.headerNames = interfaceNames.slice();
-    this.headerLength = this.pos;
+    this.perConnection = connection !== undefined;
+    if (connection !== undefined) {
+      this.grow(MAX_PACKET_BYTES);
+      this.pos = putEndpoints(
+        this.buf,
+        this.view,
+        this.pos,
+        connection,
+        compareEndpoints(connection) <= 0,
+        0x22,
+      );
+    }
     return this;
   }
 
@@ -86,21 +104,11 @@ export class PacketSummaryBatchEncoder {
       view.setUint32(pos + 5, nsWords.hi, true);
       pos += 9;
     }
-    // Canonical order: endpoint a is the lower (address, port), so both directions share a key.
     const srcIsA = compareEndpoints(p) <= 0;
-    const v6 = p.ipVersion === 6;
+    if (!this.perConnection) pos = putEndpoints(buf, view, pos, p, srcIsA, 0x12);
     if (srcIsA) {
-      pos = putAddress(buf, view, pos, 0x12, v6, p.src0, p.src1, p.src2, p.src3);
-      pos = putAddress(buf, view, pos, 0x1a, v6, p.dst0, p.dst1, p.dst2, p.dst3);
-      pos = putUint(buf, pos, 0x20, p.srcPort);
-      pos = putUint(buf, pos, 0x28, p.dstPort);
-      buf[pos++] = 0x30;
+      buf[pos++] = 0x30; // a_to_b
       buf[pos++] = 1;
-    } else {
-      pos = putAddress(buf, view, pos, 0x12, v6, p.dst0, p.dst1, p.dst2, p.dst3);
-      pos = putAddress(buf, view, pos, 0x1a, v6, p.src0, p.src1, p.src2, p.src3);
-      pos = putUint(buf, pos, 0x20, p.dstPort);
-      pos = putUint(buf, pos, 0x28, p.srcPort);
     }
     pos = putUint(buf, pos, 0x38, p.flags);
     pos = putUint(buf, pos, 0x40, p.seq);
@@ -205,6 +213,34 @@ function putVarint53(buf: Uint8Array, pos: number, v: number): number {
   return pos;
 }
 
+/**
+ * The canonical 5-tuple of `p` as addr_a, addr_b, port_a, port_b: fields 2-5 of a packet
+ * (addrATag 0x12) or 4-7 of a batch (0x22). Endpoint a is the lower (address, port), so both
+ * directions of a connection share one key.
+ */
+function putEndpoints(
+  buf: Uint8Array,
+  view: DataView,
+  pos: number,
+  p: PacketSummary,
+  srcIsA: boolean,
+  addrATag: number,
+): number {
+  const v6 = p.ipVersion === 6;
+  if (srcIsA) {
+    pos = putAddress(buf, view, pos, addrATag, v6, p.src0, p.src1, p.src2, p.src3);
+    pos = putAddress(buf, view, pos, addrATag + 0x08, v6, p.dst0, p.dst1, p.dst2, p.dst3);
+    pos = putUint(buf, pos, addrATag + 0x0e, p.srcPort);
+    pos = putUint(buf, pos, addrATag + 0x16, p.dstPort);
+  } else {
+    pos = putAddress(buf, view, pos, addrATag, v6, p.dst0, p.dst1, p.dst2, p.dst3);
+    pos = putAddress(buf, view, pos, addrATag + 0x08, v6, p.src0, p.src1, p.src2, p.src3);
+    pos = putUint(buf, pos, addrATag + 0x0e, p.dstPort);
+    pos = putUint(buf, pos, addrATag + 0x16, p.srcPort);
+  }
+  return pos;
+}
+
 /** Big-endian address bytes: 4 for IPv4 (word 3), 16 for IPv6. */
 function putAddress(
   buf: Uint8Array,
@@ -267,6 +303,13 @@ export class PacketSummaryBatchReader {
   private pos = 0;
   private end = 0;
   private cursor = 0; // where next() continues scanning the top-level fields
+  // The batch's 5-tuple (fields 4-7), the default for its packets: address offsets in buf, lengths, ports.
+  private batchAAt = 0;
+  private batchALen = 0;
+  private batchBAt = 0;
+  private batchBLen = 0;
+  private batchPortA = 0;
+  private batchPortB = 0;
 
   reset(bytes: Uint8Array): this {
     this.buf = bytes;
@@ -276,6 +319,7 @@ export class PacketSummaryBatchReader {
     this.count = 0;
     this.pos = 0;
     this.end = bytes.length;
+    this.batchALen = this.batchBLen = this.batchPortA = this.batchPortB = 0;
     while (this.pos < this.end) {
       const tag = this.varint();
       if (tag === 0x0a) this.node = this.string();
@@ -284,7 +328,17 @@ export class PacketSummaryBatchReader {
         this.count++;
         const length = this.varint(); // (not `pos += varint()`: that reads pos before the call)
         this.pos += length;
-      } else this.skip(tag);
+      } else if (tag === 0x22) {
+        this.batchALen = this.varint();
+        this.batchAAt = this.pos;
+        this.pos += this.batchALen;
+      } else if (tag === 0x2a) {
+        this.batchBLen = this.varint();
+        this.batchBAt = this.pos;
+        this.pos += this.batchBLen;
+      } else if (tag === 0x30) this.batchPortA = this.varint();
+      else if (tag === 0x38) this.batchPortB = this.varint();
+      else this.skip(tag);
     }
     if (this.pos !== this.end) throw new Error('PacketSummaryBatch: truncated');
     this.cursor = 0;
@@ -316,12 +370,13 @@ export class PacketSummaryBatchReader {
     // Absent fields are proto3 defaults (0/false): reset everything first.
     let tsLo = 0;
     let tsHi = 0;
-    let aLen = 0;
-    let bLen = 0;
-    let aAt = 0;
-    let bAt = 0;
-    let portA = 0;
-    let portB = 0;
+    // The 5-tuple defaults to the batch's (absent there too: empty addresses, rejected below).
+    let aLen = this.batchALen;
+    let bLen = this.batchBLen;
+    let aAt = this.batchAAt;
+    let bAt = this.batchBAt;
+    let portA = this.batchPortA;
+    let portB = this.batchPortB;
     let aToB = false;
     let sackWords = 0;
     p.flags = 0;

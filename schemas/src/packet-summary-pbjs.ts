@@ -61,7 +61,22 @@ export function packetToPbjs(p: PacketSummary): Record<string, unknown> {
   };
 }
 
-export function packetFromPbjs(o: PbjsObject, into: PacketSummary): PacketSummary {
+/** The 5-tuple fields a packet leaves out in a per-connection batch: taken from the batch, as proto3 defaults. */
+function withBatchEndpoints(o: PbjsObject, batch: PbjsObject | undefined): PbjsObject {
+  if (!batch) return o;
+  const or = (own: Uint8Array, fallback: Uint8Array) => (own.length > 0 ? own : fallback);
+  return {
+    ...o,
+    addr_a: or(o.addr_a, batch.addr_a),
+    addr_b: or(o.addr_b, batch.addr_b),
+    port_a: o.port_a || batch.port_a,
+    port_b: o.port_b || batch.port_b,
+  };
+}
+
+/** `batch`: the decoded batch the packet came from, whose 5-tuple fills in the packet's absent one. */
+export function packetFromPbjs(packet: PbjsObject, into: PacketSummary, batch?: PbjsObject): PacketSummary {
+  const o = withBatchEndpoints(packet, batch);
   const { sec, nsec } = bigIntToSecNsec(BigInt(o.timestamp_ns));
   const a = new DataView(o.addr_a.buffer, o.addr_a.byteOffset, o.addr_a.byteLength);
   const b = new DataView(o.addr_b.buffer, o.addr_b.byteOffset, o.addr_b.byteLength);
@@ -94,14 +109,22 @@ export function packetFromPbjs(o: PbjsObject, into: PacketSummary): PacketSummar
   return into;
 }
 
+/** `perConnection`: the packets share one connection, whose 5-tuple goes in the batch, once. */
 export function encodeBatchPbjs(
   node: string,
   packets: PacketSummary[],
   interfaceNames: string[] = [],
+  perConnection = false,
 ): Uint8Array {
-  return packetSummaryBatchType()
-    .encode({ node, interface_names: interfaceNames, packets: packets.map(packetToPbjs) })
-    .finish();
+  const encoded = packets.map(packetToPbjs);
+  const batch: Record<string, unknown> = { node, interface_names: interfaceNames, packets: encoded };
+  if (perConnection && encoded.length > 0) {
+    for (const field of ['addr_a', 'addr_b', 'port_a', 'port_b']) {
+      batch[field] = encoded[0][field];
+      for (const packet of encoded) delete packet[field];
+    }
+  }
+  return packetSummaryBatchType().encode(batch).finish();
 }
 
 export const PBJS_TO_OBJECT: protobuf.IConversionOptions = { longs: String, defaults: true, arrays: true };

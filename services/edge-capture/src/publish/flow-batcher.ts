@@ -133,7 +133,7 @@ export class FlowBatcher {
     b.key = packetKey(this.node, p);
     b.hash = hash;
     b.openedAt = nowMs;
-    b.encoder.begin(this.node, this.interfaceNames);
+    b.encoder.begin(this.node, this.interfaceNames, p); // the 5-tuple once, not in every packet
     b.sameHash = this.byHash.get(hash) ?? null;
     this.byHash.set(hash, b);
     b.older = this.newest;
