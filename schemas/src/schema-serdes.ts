@@ -76,7 +76,11 @@ interface Kind {
 export async function createSchemaSerdes(options: SchemaSerdesOptions): Promise<SchemaSerdes> {
   // The client's own module, loaded on demand: the package's index pulls in cloud KMS SDKs and
   // rule engines (~0.9 s to import, most of an edge's start-up); the client alone takes ~0.3 s.
-  const { SchemaRegistryClient } = await import('@confluentinc/schemaregistry/dist/schemaregistry-client.js');
+  // (`.default`: these are CommonJS modules, whose module.exports is the default export both in
+  // Node and in the CLI's bundle, which does not copy named exports of a split-off CommonJS chunk.)
+  const { SchemaRegistryClient } = (
+    await import('@confluentinc/schemaregistry/dist/schemaregistry-client.js')
+  ).default;
   const client = new SchemaRegistryClient({ baseURLs: [options.registryUrl] });
   const flowTopic = options.flowTopic ?? `${options.topic}.flows`;
   const batchKind: Kind = {
@@ -232,10 +236,11 @@ export function messageNameAt(info: SchemaInfo, indexes: number[]): string | und
 
 /** The package's own protobuf serializer (registers the schema from its descriptor). */
 async function descriptorSerializerFor(client: SchemaRegistryClient) {
-  const { ProtobufSerializer } = await import('@confluentinc/schemaregistry/dist/serde/protobuf.js');
-  const { SerdeType, SubjectNameStrategyType } = await import(
-    '@confluentinc/schemaregistry/dist/serde/serde.js'
-  );
+  const { ProtobufSerializer } = (await import('@confluentinc/schemaregistry/dist/serde/protobuf.js'))
+    .default;
+  const { SerdeType, SubjectNameStrategyType } = (
+    await import('@confluentinc/schemaregistry/dist/serde/serde.js')
+  ).default;
   return new ProtobufSerializer(client, SerdeType.VALUE, {
     autoRegisterSchemas: true,
     registry: createMutableRegistry(schemaFileRegistry()),

@@ -11,7 +11,7 @@ import { ChdbStore, toFlowRow } from '@tcpx/store';
 import { record, T0_US } from '@tcpx/store/fixtures';
 import { isLoopback, parseListen } from './api-command.js';
 
-const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('./bundle/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tcpx-cli-api-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const env = (extra: Record<string, string> = {}) => ({

@@ -17,7 +17,7 @@ import { endpoints, type InfraLease, useInfra } from '@tcpx/schemas/testing/infr
 // libpcap session. Connections made while the switch is off must not reach the packets topic;
 // those before and after must.
 
-const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('./bundle/main.js', import.meta.url));
 const RUN = `tcpx-switch-test-${process.pid}-${Date.now()}`;
 const pcapLoadError = await import('pcap').then(
   () => undefined,

@@ -10,7 +10,7 @@ import { endpoints, type InfraLease, REPO_ROOT, useInfra } from '@tcpx/schemas/t
 // The built CLI as a user runs it, against the real Kafka and registry of infra/.
 // TCPX_SKIP_KAFKA_TESTS=1 skips the tests that need them.
 
-const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('./bundle/main.js', import.meta.url));
 const DEMO = join(REPO_ROOT, 'samples/demo.pcap');
 const RUN = `tcpx-cli-edge-test-${process.pid}-${Date.now()}`;
 const skip = process.env.TCPX_SKIP_KAFKA_TESTS === '1';

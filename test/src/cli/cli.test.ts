@@ -1,5 +1,5 @@
 /**
- * Black-box tests of the built `tcpx` CLI (services/cli/dist/main.js, spawned as users run it).
+ * Black-box tests of the built `tcpx` CLI (services/cli/dist/bundle/main.js, spawned as users run it).
  * Every expectation comes from the CLI's contract (usage text, schemas/src/tcp-flow.ts) or from
  * tshark 4.0.17 on the same capture, never from tcpx's own output:
  *   exit 0 = input read (malformed packets counted on stderr), 2 = not readable as a capture,

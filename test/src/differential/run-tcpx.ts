@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { TcpFlowRecord } from '@tcpx/schemas';
 
 /** The CLI as users run it (the built `tcpx` bin), so the differential tests cover it end to end. */
-export const TCPX_BIN = fileURLToPath(new URL('../../../services/cli/dist/main.js', import.meta.url));
+export const TCPX_BIN = fileURLToPath(new URL('../../../services/cli/dist/bundle/main.js', import.meta.url));
 
 export interface TcpxRun {
   code: number;

@@ -38,7 +38,7 @@ const TOOLS = [
   'time_travel',
 ];
 const STDIO_ENTRY = join(REPO_ROOT, 'services', 'query-api', 'dist', 'mcp', 'stdio.js');
-const CLI = join(REPO_ROOT, 'services', 'cli', 'dist', 'main.js');
+const CLI = join(REPO_ROOT, 'services', 'cli', 'dist', 'bundle', 'main.js');
 
 const API_KEY = 'mcp-test-key';
 

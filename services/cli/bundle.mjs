@@ -1,0 +1,83 @@
+// Bundles the CLI (dist/main.js, after tsc) into dist/bundle/, the `tcpx` that users and tests run.
+// Why: Node 20 resolves, reads and compiles each ES module file on its own, and an edge pulls in
+// about 700 of them (kafkajs, the schema-registry client with its HTTP and OAuth dependencies,
+// protobuf): that start-up cost ~0.5 s of CPU before the first packet. Bundled, the same code
+// loads from a few files. Commands stay separate chunks, so `tcpx edge` never parses the API.
+//
+// Only our workspace packages and BUNDLED (with their own dependencies) are inlined. Every other
+// package stays an ordinary import from node_modules: some read files next to their own code
+// (pino's worker transports, swagger-ui's static files), and native addons cannot be bundled.
+// Each of our modules keeps its own import.meta.url, so the files it finds relative to itself (the
+// .proto files, ClickHouse migrations, the web UI's assets) resolve as they do unbundled.
+import { readFile, rm } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const BUNDLED = ['kafkajs', '@confluentinc/schemaregistry', 'protobufjs', '@bufbuild/protobuf'];
+
+const packageOf = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
+/** node_modules/<package>/ directories being inlined: what their code imports is inlined too. */
+const inlinedRoots = new Set();
+
+/** Decides, per bare import, between inlining and leaving it to node_modules at run time. */
+const chooseExternals = {
+  name: 'tcpx-externals',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData?.resolving || args.path.startsWith('node:')) return undefined;
+      const name = packageOf(args.path);
+      const fromOurCode = !args.importer.includes('/node_modules/');
+      const inline =
+        name.startsWith('@tcpx/') ||
+        (fromOurCode
+          ? BUNDLED.includes(name)
+          : [...inlinedRoots].some((root) => args.importer.startsWith(root)));
+      if (!inline) return { path: args.path, external: true };
+      const resolved = await build.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        pluginData: { resolving: true },
+      });
+      // Not installed (an optional dependency, required inside try/catch): left to fail at run time as before.
+      if (resolved.errors.length > 0) return { path: args.path, external: true };
+      const root = resolved.path?.match(/^.*\/node_modules\/(?:@[^/]+\/)?[^/]+\//);
+      if (root) inlinedRoots.add(root[0]);
+      return resolved;
+    });
+  },
+};
+
+/** Our modules keep their own import.meta.url (see above). */
+const keepImportMetaUrl = {
+  name: 'tcpx-import-meta-url',
+  setup(build) {
+    build.onLoad({ filter: /\/dist\/.*\.js$/ }, async (args) => {
+      if (args.path.includes('/node_modules/')) return undefined;
+      const text = await readFile(args.path, 'utf8');
+      const url = JSON.stringify(pathToFileURL(args.path).href);
+      return { contents: text.replaceAll('import.meta.url', url), loader: 'js' };
+    });
+  },
+};
+
+const outdir = fileURLToPath(new URL('./dist/bundle/', import.meta.url));
+await rm(outdir, { recursive: true, force: true });
+await esbuild.build({
+  entryPoints: [fileURLToPath(new URL('./dist/main.js', import.meta.url))],
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  plugins: [chooseExternals, keepImportMetaUrl],
+  // Bundled CommonJS code (kafkajs) calls require() for Node's modules: give it one.
+  banner: {
+    js: "import { createRequire as createTcpxRequire } from 'node:module'; const require = createTcpxRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
