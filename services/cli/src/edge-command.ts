@@ -46,12 +46,12 @@ export async function edgeCommand(values: EdgeValues): Promise<number> {
     throw usageError('--control-topic applies to -i only (a replay is not switched)');
   const speed = parseSpeed(values.speed);
   const publisher = new EdgePublisher(publisherOptions(values, file === undefined ? 'live' : 'replay'));
+  if (file !== undefined) return replay(file, speed, publisher);
   try {
     await publisher.start();
   } catch (error) {
-    throw new CliError(error instanceof Error ? error.message : String(error), 2);
+    throw startError(error);
   }
-  if (file !== undefined) return replay(file, speed, publisher);
   return live(values.interface!, values.bpf, publisher, values['control-topic'] ?? DEFAULT_TOPICS.control);
 }
 
@@ -111,15 +111,27 @@ function onStopSignal(): { stopped: Promise<void>; dispose(): void } {
   return { stopped, dispose };
 }
 
+const startError = (error: unknown) =>
+  new CliError(error instanceof Error ? error.message : String(error), 2);
+
 async function replay(file: string, speed: 'fast' | number, publisher: EdgePublisher): Promise<number> {
   const abort = new AbortController();
   const signal = onStopSignal();
   void signal.stopped.then(() => abort.abort());
+  // Reading starts while Kafka and the registry are reached (their start-up overlaps the file's):
+  // packets wait in the publisher's bounded buffer, and a failed start stops the replay.
+  let failedStart: unknown = null;
+  publisher.start().catch((error) => {
+    failedStart = error;
+    abort.abort();
+  });
   let capture: CaptureStats | null;
   let elapsedMs: number;
   try {
     ({ capture, elapsedMs } = await replayCapture(file, publisher, { speed, signal: abort.signal }));
   } catch (error) {
+    // A failed start has disconnected its transport: its one line says it all (nothing was sent).
+    if (failedStart !== null) throw startError(failedStart);
     await publisher.close();
     if (error instanceof CaptureFormatError) throw new CliError(`${file}: ${error.message}`, 2);
     if (error instanceof Error && 'code' in error && typeof error.code === 'string')

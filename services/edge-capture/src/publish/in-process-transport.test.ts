@@ -152,6 +152,84 @@ describe('PacketPublisher over the in-process topic', () => {
     assert.equal(got.at(-1), markers[0], 'the end-of-capture marker comes last');
   });
 
+  /** The in-process transport, whose start() resolves (or fails) only when the test says so. */
+  function lateStart(topic: InProcessTopic) {
+    const transport = new InProcessTransport(topic);
+    let finish!: (error?: Error) => void;
+    const gate = new Promise<void>((resolve, reject) => {
+      finish = (error) => (error ? reject(error) : resolve());
+    });
+    const started = transport.start.bind(transport);
+    transport.start = () => gate.then(started);
+    return { transport, finish };
+  }
+
+  // The demo capture has ~4,100 TCP packets: a bound of 1,000 holds the reader in writable(), one of
+  // 10,000 lets it read the whole file and wait in flush().
+  for (const bound of [1000, 10_000]) {
+    it(`a replay reads while the transport starts (bound ${bound}): batches wait, then all arrive in order`, async () => {
+      const topic = new InProcessTopic();
+      const { transport, finish } = lateStart(topic);
+      const publisher = new PacketPublisher(transport, {
+        node: 'demo',
+        mode: 'replay',
+        maxBufferedPackets: bound,
+        report: () => {},
+      });
+      const starting = publisher.start();
+      let settled = false;
+      const replay = replayCapture(join(REPO_ROOT, 'samples/demo.pcap'), publisher, {
+        speed: 'fast',
+      }).finally(() => {
+        settled = true;
+      });
+      await settle(50);
+      const read = publisher.stats().packetsAccepted;
+      assert.ok(read >= Math.min(bound, 4000), `read ${read}`);
+      assert.equal(settled, false, 'the replay waits for the start');
+      assert.equal(topic.stats.packets, 0);
+      finish();
+      await starting;
+      const result = await replay;
+      await publisher.close();
+      const messages: PolledMessage[] = [];
+      topic.close();
+      for (let batch = await topic.poll(); batch !== null; batch = await topic.poll())
+        messages.push(...batch);
+      const frames = new Map<string, number[]>();
+      for (const m of messages)
+        decodePacketSummaryBatch(m.value, (p) =>
+          frames.set(m.key, [...(frames.get(m.key) ?? []), p.frameNumber]),
+        );
+      const all = [...frames.values()];
+      assert.equal(all.flat().length, result.capture!.tcpPackets);
+      for (const perConnection of all)
+        assert.deepEqual(
+          perConnection,
+          [...perConnection].sort((a, b) => a - b),
+          'in capture order',
+        );
+    });
+  }
+
+  it('a failed start fails the replay with its error, and what was read is counted as lost', async () => {
+    const topic = new InProcessTopic();
+    const { transport, finish } = lateStart(topic);
+    const publisher = new PacketPublisher(transport, { node: 'demo', mode: 'replay', report: () => {} });
+    publisher.start().catch(() => {});
+    const replay = replayCapture(join(REPO_ROOT, 'samples/demo.pcap'), publisher, { speed: 'fast' });
+    await settle(20);
+    finish(new Error('Kafka at 127.0.0.1:1 unreachable'));
+    await assert.rejects(replay, /Kafka at 127\.0\.0\.1:1 unreachable/);
+    const stats = await publisher.close();
+    assert.ok(stats.packetsAccepted > 0);
+    assert.deepEqual(
+      [stats.packetsPublished, stats.packetsDropped, stats.droppedByReason.unsent_at_close],
+      [0, stats.packetsAccepted, stats.packetsAccepted],
+    );
+    assert.equal(topic.stats.packets, 0);
+  });
+
   it('a paused replay reads nothing more until resumed', async () => {
     const topic = new InProcessTopic();
     const publisher = new PacketPublisher(new InProcessTransport(topic), { node: 'demo', mode: 'replay' });

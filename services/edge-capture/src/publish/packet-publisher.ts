@@ -52,6 +52,8 @@ export class PacketPublisher {
   private readonly batcher: FlowBatcher;
   private readonly counters = new PublisherCounters();
   private frame: ((payload: Uint8Array) => Buffer) | null = null;
+  /** start() while it runs and after: packets may be accepted before it resolves (see start()). */
+  private starting: Promise<void> | null = null;
   private partitionCount = 0;
   private readonly queue = new SendQueue();
   private pumping: Promise<void> | null = null;
@@ -70,14 +72,21 @@ export class PacketPublisher {
     this.batcher = new FlowBatcher({ ...options, node: this.node });
   }
 
-  /** Starts the transport (see PacketTransport.start), then the flush clock. */
-  async start(): Promise<void> {
-    const ready = await this.transport.start();
-    this.frame = ready.frame;
-    this.partitionCount = ready.partitions;
-    const tickMs = Math.max(1, Math.min(50, this.batcher.flushIntervalMs / 4));
-    this.timer = setInterval(() => this.tick(), tickMs);
-    this.timer.unref();
+  /**
+   * Starts the transport (see PacketTransport.start), then the flush clock. Packets published
+   * meanwhile are batched and wait (a replay reads while Kafka and the registry are reached);
+   * flush() and writable() wait for the start, and reject with its error.
+   */
+  start(): Promise<void> {
+    this.starting ??= this.transport.start().then((ready) => {
+      this.frame = ready.frame;
+      this.partitionCount = ready.partitions;
+      const tickMs = Math.max(1, Math.min(50, this.batcher.flushIntervalMs / 4));
+      this.timer = setInterval(() => this.tick(), tickMs);
+      this.timer.unref();
+    });
+    this.starting.catch(() => {}); // the caller, flush() or writable() gets the error
+    return this.starting;
   }
 
   /** Takes one packet (encoded now: `p` may be reused). False when it was dropped (live mode, buffer full). */
@@ -100,13 +109,17 @@ export class PacketPublisher {
   /** Resolves once there is room again (at half the bound, so reading resumes in large steps). */
   writable(): Promise<void> {
     if (!this.backpressured || this.stopped) return Promise.resolve();
+    if (this.frame === null && this.starting !== null) return this.starting.then(() => this.writable());
     this.pump(true);
     return new Promise((resolve) => this.writers.push(resolve));
   }
 
   /** Sends everything accepted so far; true once the transport acknowledged it all, false at the timeout. */
   async flush(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
-    if (this.frame === null) throw new Error('publisher: flush() before start()');
+    if (this.frame === null) {
+      if (this.starting === null) throw new Error('publisher: flush() before start()');
+      await this.starting;
+    }
     const deadline = Date.now() + timeoutMs;
     while (this.batcher.bufferedPackets > 0 || this.queue.length > 0) {
       if (this.stopped) return false;
@@ -132,8 +145,10 @@ export class PacketPublisher {
 
   /** Flush (up to timeoutMs), then disconnect. What could not be sent by then is counted as dropped. */
   async close(timeoutMs = 30_000): Promise<PublisherStats> {
-    if (this.frame !== null && !this.stopped) {
-      const sent = await this.flush(timeoutMs);
+    await this.starting?.catch(() => {}); // a transport still starting is connected, then closed
+    if (!this.stopped) {
+      // Never started (or its start failed): what was accepted meanwhile is lost, and counted.
+      const sent = this.frame !== null ? await this.flush(timeoutMs) : this.batcher.bufferedPackets === 0;
       if (!sent) {
         this.counters.lostAtClose = this.batcher.bufferedPackets;
         this.counters.drop('unsent_at_close', this.counters.lostAtClose);
