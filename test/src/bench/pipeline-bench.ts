@@ -190,6 +190,12 @@ async function throughput(): Promise<void> {
         `steady ${rate(r.packets, r.steadySeconds)} (first to last summary analysed, ${r.steadySeconds.toFixed(2)} s), ` +
         `edge publish ${rate(r.packets, r.edgeSeconds)}, ${r.fetches} fetches`,
     );
+    // Where the wall time went: before the first summary is analysed (the edge's start-up, its
+    // first batch, the first fetch) and after the edge has exited (the processor's backlog).
+    console.log(
+      `           first summary analysed ${(r.wallSeconds - r.steadySeconds).toFixed(2)} s after the edge's spawn; ` +
+        `last ${(r.wallSeconds - r.edgeSeconds).toFixed(2)} s after its exit`,
+    );
     // Where the machine's CPU went (capacity: cores × wall seconds).
     console.log(
       `           CPU s: ${r.cpu.map(([who, seconds]) => `${who} ${seconds.toFixed(2)}`).join(', ')}; ` +
