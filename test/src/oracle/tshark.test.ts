@@ -28,6 +28,7 @@ import {
   computeFlow,
   countByFilter,
   countFilters,
+  integerSqrt,
   isOutermostTcp,
   jitterUs,
   meanNsToUs,
@@ -130,6 +131,14 @@ describe('oracle parsing: exact time arithmetic', () => {
     assert.equal(jitterUs(s), 2);
     assert.equal(jitterUs([123456n]), 0);
     assert.equal(jitterUs([1000n, 2000n]), 1); // stddev 500 ns → 0.5 µs → rounds to 1
+    // Exactly 3.5 µs (deviations −0.5, 3.5, −5.5, 2.5 µs): a float stddev lands below, 4 is right.
+    assert.equal(jitterUs([152000n, 156000n, 147000n, 155000n]), 4);
+    assert.equal(jitterUs([1000n, 1000n, 1000n]), 0);
+  });
+
+  it('integer square root', () => {
+    for (const v of [0n, 1n, 2n, 3n, 4n, 15n, 16n, 17n, 10n ** 30n - 1n, 10n ** 30n, (2n ** 53n + 1n) ** 2n])
+      assert.ok(integerSqrt(v) ** 2n <= v && (integerSqrt(v) + 1n) ** 2n > v, String(v));
   });
 });
 

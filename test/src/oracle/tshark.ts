@@ -175,9 +175,35 @@ export function populationStddevNs(samples: readonly bigint[]): number {
   return Math.sqrt(ss / n);
 }
 
-/** jitter_us per §8: population stddev of the ack_rtt samples, rounded to µs; 0 with < 2 samples. */
+/**
+ * jitter_us per §8: population stddev of the ack_rtt samples, rounded half up to µs, exactly (in
+ * integers: a float stddev can land a hair off an exact half µs); 0 with < 2 samples.
+ * With q = n·Σx² − (Σx)² = n²·variance: round(sqrt(q) / 1000n) = ⌊(⌊√q⌋ + 500n) / 1000n⌋.
+ */
 export function jitterUs(samples: readonly bigint[]): number {
-  return samples.length < 2 ? 0 : Math.round(populationStddevNs(samples) / 1000);
+  const n = BigInt(samples.length);
+  if (n < 2n) return 0;
+  let sum = 0n;
+  let sumSq = 0n;
+  for (const x of samples) {
+    sum += x;
+    sumSq += x * x;
+  }
+  return Number((integerSqrt(n * sumSq - sum * sum) + 500n * n) / (1000n * n));
+}
+
+/** ⌊√v⌋ for v ≥ 0, by Newton's method on integers. */
+export function integerSqrt(v: bigint): bigint {
+  if (v < 2n) return v;
+  let x = BigInt(Math.floor(Math.sqrt(Number(v)))) + 1n; // at or above the root: Newton then descends
+  for (;;) {
+    const next = (x + v / x) / 2n;
+    if (next >= x) break;
+    x = next;
+  }
+  while (x * x > v) x--;
+  while ((x + 1n) * (x + 1n) <= v) x++;
+  return x;
 }
 
 /**

@@ -33,6 +33,44 @@ export const HAS_ANALYSIS_RECORD = 128;
 /** Nanoseconds → whole µs, rounded half up. */
 export const toMicros = (ns: number): number => Math.round(ns / 1000);
 
+const DEKKER_SPLIT = 134217729; // 2^27 + 1
+
+/**
+ * Adds x² (x: a whole number of ns) to the double-double `hi + lo` at `slot`, exactly: Dekker's
+ * product gives x² as p + e, Knuth's two-sum adds p to hi; both errors are whole numbers that lo
+ * holds exactly while below 2^53 (any realistic connection: lo stays near ulp(hi) × samples).
+ */
+export function addSquare(hi: Float64Array, lo: Float64Array, slot: number, x: number): void {
+  const p = x * x;
+  const c = DEKKER_SPLIT * x;
+  const xHigh = c - (c - x);
+  const xLow = x - xHigh;
+  const e = xHigh * xHigh - p + 2 * xHigh * xLow + xLow * xLow;
+  const before = hi[slot];
+  const sum = before + p;
+  const virtual = sum - before;
+  hi[slot] = sum;
+  lo[slot] += before - (sum - virtual) + (p - virtual) + e;
+}
+
+/**
+ * The population standard deviation of `count` whole-ns samples in µs, rounded half up exactly,
+ * from their exact sum and exact sum of squares (hi + lo). n² · variance = n · Σx² − (Σx)² is an
+ * integer; the float estimate is then corrected against the exact half-µs bounds.
+ */
+export function stddevMicros(count: number, sumNs: number, sumSqHi: number, sumSqLo: number): number {
+  if (count < 2) return 0;
+  const n = BigInt(count);
+  const q = n * (BigInt(sumSqHi) + BigInt(sumSqLo)) - BigInt(sumNs) ** 2n;
+  if (q <= 0n) return 0;
+  // sqrt(q) / (1000 n) rounds to r when ((2r - 1) · 500 n)² ≤ q < ((2r + 1) · 500 n)².
+  const bound = (r: number) => (BigInt(2 * r - 1) * 500n * n) ** 2n;
+  let r = Math.round(Math.sqrt(Number(q)) / (1000 * count));
+  while (r > 0 && q < bound(r)) r--;
+  while (q >= bound(r + 1)) r++;
+  return r;
+}
+
 /**
  * round(total / count / 1000) for integer ns totals, half up, in exact integer arithmetic (a float
  * division can land a hair below an exact .5 and round the wrong way).
@@ -85,8 +123,13 @@ export class ConnectionTable extends Growable {
   rttMinUs = this.column(Float64Array, 'rttMinUs');
   rttMaxUs = this.column(Float64Array, 'rttMaxUs');
   rttSumNs = this.column(Float64Array, 'rttSumNs');
-  /** Welford's sum of squared deviations (the running mean is rttSumNs / rttSamples). */
-  rttM2 = this.column(Float64Array, 'rttM2');
+  /**
+   * Σ sample² in ns², exactly, as hi + lo (a double-double: see addRttSquare): jitter rounds the
+   * exact standard deviation, where a running float one (Welford's) can land a hair below an exact
+   * half µs, which µs-resolution captures hit often.
+   */
+  rttSumSqHi = this.column(Float64Array, 'rttSumSqHi');
+  rttSumSqLo = this.column(Float64Array, 'rttSumSqLo');
 
   seqSegments = this.column(Uint32Array, 'seqSegments');
   /** Packets (both directions) when the connection was last reported in an interim record. */
@@ -316,6 +359,23 @@ export class ConnectionTable extends Growable {
     this.buckets = r.array('table.buckets', Int32Array);
     this.bucketMask = this.buckets.length - 1;
     this.ipv6.loadState(r);
+  }
+
+  /**
+   * Snapshots written before the exact sum of squares kept Welford's rttM2 instead: Σx² = M2 + (Σx)²/n,
+   * in floats, so the jitter of connections open across that upgrade may be off by one µs.
+   */
+  protected override missingColumn(r: StateReader, prefix: string, name: string): Float64Array {
+    if (name === 'rttSumSqLo' && r.has(`${prefix}.rttM2`))
+      return new Float64Array(r.array(`${prefix}.rttM2`, Float64Array).length);
+    if (name !== 'rttSumSqHi' || !r.has(`${prefix}.rttM2`))
+      return super.missingColumn(r, prefix, name) as Float64Array;
+    const m2 = r.array(`${prefix}.rttM2`, Float64Array);
+    const sums = r.array(`${prefix}.rttSumNs`, Float64Array);
+    const samples = r.array(`${prefix}.rttSamples`, Uint32Array);
+    return m2.map((v, slot) =>
+      samples[slot] === 0 ? 0 : Math.round(v + (sums[slot] * sums[slot]) / samples[slot]),
+    );
   }
 
   /** Bytes of all state, for the memory benchmark. */

@@ -22,6 +22,7 @@ import {
   meanMicros,
   SENT_RST,
   SENT_SYN_ACK,
+  stddevMicros,
   toMicros,
 } from './connection-table.js';
 import { diagnose } from './diagnosis.js';
@@ -121,7 +122,7 @@ export function buildFlowRecord(analyzer: TcpAnalyzer, slot: number, evicted: bo
     rtt_max_us: samples === 0 ? null : t.rttMaxUs[slot],
     rtt_avg_us: samples === 0 ? null : meanMicros(t.rttSumNs[slot], samples),
     rtt_samples: samples,
-    jitter_us: samples < 2 ? 0 : toMicros(Math.sqrt(t.rttM2[slot] / samples)),
+    jitter_us: stddevMicros(samples, t.rttSumNs[slot], t.rttSumSqHi[slot], t.rttSumSqLo[slot]),
     goodput_bytes: clientBytes + serverBytes - count('retransmitted_bytes'),
 
     data_retransmission_rate: seqSegments === 0 ? 0 : retransmissions / seqSegments,

@@ -53,7 +53,8 @@ export abstract class Growable {
     const self = this as unknown as Record<string, Column>;
     for (const { name, width, fill } of this.columns) {
       const type = self[name].constructor as ColumnConstructor & { BYTES_PER_ELEMENT: number };
-      const saved = r.array(`${prefix}.${name}`, type);
+      const key = `${prefix}.${name}`;
+      const saved = r.has(key) ? r.array(key, type) : this.missingColumn(r, prefix, name);
       if (saved.length > capacity * width) throw new Error(`snapshot ${prefix}.${name} exceeds its capacity`);
       const next = new type(capacity * width);
       if (fill !== 0) next.fill(fill, saved.length);
@@ -61,6 +62,11 @@ export abstract class Growable {
       self[name] = next;
     }
     this.capacity = capacity;
+  }
+
+  /** A column an older snapshot lacks, derived from what it has; subclasses override (default: an error). */
+  protected missingColumn(_r: StateReader, prefix: string, name: string): Column {
+    throw new Error(`snapshot lacks ${prefix}.${name}`);
   }
 
   /** Bytes held by the columns (for the memory benchmark). */

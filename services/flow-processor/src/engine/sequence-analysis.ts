@@ -16,6 +16,7 @@ import {
   ZERO_WINDOW_PROBE_ACK,
 } from './analysis-flags.js';
 import {
+  addSquare,
   type ConnectionTable,
   HAS_ANALYSIS_RECORD,
   IS_FIRST_ACK,
@@ -193,9 +194,6 @@ function addRttSample(t: ConnectionTable, slot: number, sampleNs: number): void 
   const sampleUs = toMicros(sampleNs);
   if (n === 1 || sampleUs < t.rttMinUs[slot]) t.rttMinUs[slot] = sampleUs;
   if (n === 1 || sampleUs > t.rttMaxUs[slot]) t.rttMaxUs[slot] = sampleUs;
-  // Welford's update, with the running mean derived from the exact integer-ns sum.
-  const previousMean = n === 1 ? 0 : t.rttSumNs[slot] / (n - 1);
   t.rttSumNs[slot] += sampleNs;
-  const mean = t.rttSumNs[slot] / n;
-  t.rttM2[slot] += (sampleNs - previousMean) * (sampleNs - mean);
+  addSquare(t.rttSumSqHi, t.rttSumSqLo, slot, sampleNs);
 }

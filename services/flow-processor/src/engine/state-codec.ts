@@ -81,6 +81,10 @@ export class StateReader {
     for (const [i, name] of header.scalars.entries()) this.scalars.set(name, values[i]);
   }
 
+  has(name: string): boolean {
+    return this.sections.has(name);
+  }
+
   /** A fresh copy of section `name`. */
   array<T extends Typed>(name: string, type: TypedConstructor<T>): T {
     const s = this.sections.get(name);
