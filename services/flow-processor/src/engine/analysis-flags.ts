@@ -41,8 +41,16 @@ export const COUNTER = {
   fin_count: 16,
   /** Payload bytes of retransmitted frames: goodput is payload minus these. */
   retransmitted_bytes: 17,
+  /**
+   * Not a record field: the low part of the RTT samples' exact Σx² (ConnectionTable.rttSumSquares
+   * holds the high part). Non-zero only once Σx² passes 2^53 ns², so here, in the block a
+   * connection gets when it first counts something, rather than in a column every connection pays.
+   */
+  rtt_square_sum_low: 18,
 } as const;
-export const COUNTER_COUNT = 18;
+export const COUNTER_COUNT = 19;
+/** Counters per block in snapshots written before rtt_square_sum_low. */
+export const COUNTER_COUNT_BEFORE_RTT_SQUARES = 18;
 
 /** Pairs of (flag bit, counter slot), flat for a cheap loop, for the flags that count one-to-one. */
 // biome-ignore format: one (flag, counter) pair per line

@@ -1,5 +1,5 @@
 import type { PacketSummary } from '@tcpx/schemas';
-import { COUNTER_COUNT } from './analysis-flags.js';
+import { COUNTER_COUNT, COUNTER_COUNT_BEFORE_RTT_SQUARES } from './analysis-flags.js';
 import { Growable } from './growable.js';
 import { Ipv6Addresses } from './ipv6-addresses.js';
 import type { StateReader, StateWriter } from './state-codec.js';
@@ -36,11 +36,12 @@ export const toMicros = (ns: number): number => Math.round(ns / 1000);
 const DEKKER_SPLIT = 134217729; // 2^27 + 1
 
 /**
- * Adds x² (x: a whole number of ns) to the double-double `hi + lo` at `slot`, exactly: Dekker's
- * product gives x² as p + e, Knuth's two-sum adds p to hi; both errors are whole numbers that lo
- * holds exactly while below 2^53 (any realistic connection: lo stays near ulp(hi) × samples).
+ * Adds x² (x: a whole number of ns) to `hi[slot]` and returns what that float sum could not hold,
+ * for the caller's low part: hi + Σ returns is Σx² exactly. Dekker's product gives x² as p + e,
+ * Knuth's two-sum adds p to hi; both errors are whole numbers, 0 while Σx² < 2^53, and a float
+ * low part sums them exactly while below 2^53 (near ulp(hi) × samples: any realistic connection).
  */
-export function addSquare(hi: Float64Array, lo: Float64Array, slot: number, x: number): void {
+export function addSquare(hi: Float64Array, slot: number, x: number): number {
   const p = x * x;
   const c = DEKKER_SPLIT * x;
   const xHigh = c - (c - x);
@@ -50,7 +51,7 @@ export function addSquare(hi: Float64Array, lo: Float64Array, slot: number, x: n
   const sum = before + p;
   const virtual = sum - before;
   hi[slot] = sum;
-  lo[slot] += before - (sum - virtual) + (p - virtual) + e;
+  return before - (sum - virtual) + (p - virtual) + e;
 }
 
 /**
@@ -124,12 +125,11 @@ export class ConnectionTable extends Growable {
   rttMaxUs = this.column(Float64Array, 'rttMaxUs');
   rttSumNs = this.column(Float64Array, 'rttSumNs');
   /**
-   * Σ sample² in ns², exactly, as hi + lo (a double-double: see addRttSquare): jitter rounds the
-   * exact standard deviation, where a running float one (Welford's) can land a hair below an exact
-   * half µs, which µs-resolution captures hit often.
+   * Σ sample² in ns², exactly, with the counter rtt_square_sum_low (see addSquare): jitter rounds
+   * the exact standard deviation, where a running float one (Welford's) can land a hair below an
+   * exact half µs, which µs-resolution captures hit often.
    */
-  rttSumSqHi = this.column(Float64Array, 'rttSumSqHi');
-  rttSumSqLo = this.column(Float64Array, 'rttSumSqLo');
+  rttSumSquares = this.column(Float64Array, 'rttSumSquares');
 
   seqSegments = this.column(Uint32Array, 'seqSegments');
   /** Packets (both directions) when the connection was last reported in an interim record. */
@@ -352,7 +352,7 @@ export class ConnectionTable extends Growable {
     this.size = r.scalar('table.size');
     this.counterBlocksUsed = r.scalar('table.counterBlocksUsed');
     this.loadColumns(r, 'table', Math.max(1024, Math.ceil(this.slotsUsed * 1.25)));
-    const counters = r.array('table.counters', Float64Array);
+    const counters = this.restride(r.array('table.counters', Float64Array));
     this.counters = new Float64Array(Math.max(1024 * COUNTER_COUNT, counters.length * 2));
     this.counters.set(counters);
     this.freeCounterBlocks = Array.from(r.array('table.freeCounterBlocks', Int32Array));
@@ -366,9 +366,7 @@ export class ConnectionTable extends Growable {
    * in floats, so the jitter of connections open across that upgrade may be off by one µs.
    */
   protected override missingColumn(r: StateReader, prefix: string, name: string): Float64Array {
-    if (name === 'rttSumSqLo' && r.has(`${prefix}.rttM2`))
-      return new Float64Array(r.array(`${prefix}.rttM2`, Float64Array).length);
-    if (name !== 'rttSumSqHi' || !r.has(`${prefix}.rttM2`))
+    if (name !== 'rttSumSquares' || !r.has(`${prefix}.rttM2`))
       return super.missingColumn(r, prefix, name) as Float64Array;
     const m2 = r.array(`${prefix}.rttM2`, Float64Array);
     const sums = r.array(`${prefix}.rttSumNs`, Float64Array);
@@ -376,6 +374,20 @@ export class ConnectionTable extends Growable {
     return m2.map((v, slot) =>
       samples[slot] === 0 ? 0 : Math.round(v + (sums[slot] * sums[slot]) / samples[slot]),
     );
+  }
+
+  /** Counter blocks of an older snapshot, with fewer counters each, widened to COUNTER_COUNT. */
+  private restride(counters: Float64Array): Float64Array {
+    const blocks = this.counterBlocksUsed;
+    if (blocks === 0 || counters.length === blocks * COUNTER_COUNT) return counters;
+    if (counters.length !== blocks * COUNTER_COUNT_BEFORE_RTT_SQUARES)
+      throw new Error(`snapshot counters: ${counters.length} numbers for ${blocks} blocks`);
+    const out = new Float64Array(blocks * COUNTER_COUNT);
+    for (let b = 0; b < blocks; b++) {
+      const from = b * COUNTER_COUNT_BEFORE_RTT_SQUARES;
+      out.set(counters.subarray(from, from + COUNTER_COUNT_BEFORE_RTT_SQUARES), b * COUNTER_COUNT);
+    }
+    return out;
   }
 
   /** Bytes of all state, for the memory benchmark. */

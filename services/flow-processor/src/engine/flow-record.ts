@@ -122,7 +122,7 @@ export function buildFlowRecord(analyzer: TcpAnalyzer, slot: number, evicted: bo
     rtt_max_us: samples === 0 ? null : t.rttMaxUs[slot],
     rtt_avg_us: samples === 0 ? null : meanMicros(t.rttSumNs[slot], samples),
     rtt_samples: samples,
-    jitter_us: stddevMicros(samples, t.rttSumNs[slot], t.rttSumSqHi[slot], t.rttSumSqLo[slot]),
+    jitter_us: stddevMicros(samples, t.rttSumNs[slot], t.rttSumSquares[slot], count('rtt_square_sum_low')),
     goodput_bytes: clientBytes + serverBytes - count('retransmitted_bytes'),
 
     data_retransmission_rate: seqSegments === 0 ? 0 : retransmissions / seqSegments,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createPacketSummary, TCP_ACK, type TcpFlowRecord } from '@tcpx/schemas';
 import { analyzeSummaries } from '../analyze-summaries.js';
+import { COUNTER, COUNTER_COUNT, COUNTER_COUNT_BEFORE_RTT_SQUARES } from './analysis-flags.js';
 import { addSquare, ConnectionTable, stddevMicros } from './connection-table.js';
 import { StateReader, StateWriter } from './state-codec.js';
 
@@ -25,13 +26,13 @@ function referenceMicros(samples: readonly number[]): number {
 
 function engineMicros(samples: readonly number[]): number {
   const hi = new Float64Array(1);
-  const lo = new Float64Array(1);
+  let low = 0;
   let sum = 0;
   for (const x of samples) {
     sum += x;
-    addSquare(hi, lo, 0, x);
+    low += addSquare(hi, 0, x);
   }
-  return stddevMicros(samples.length, sum, hi[0], lo[0]);
+  return stddevMicros(samples.length, sum, hi[0], low);
 }
 
 const HALVES: Array<[number[], number]> = [
@@ -109,7 +110,7 @@ describe('RTT jitter (population standard deviation, rounded half up to µs)', (
     assert.equal(record.tcp_metrics.jitter_us, 4);
   });
 
-  it("restores a snapshot written with Welford's rttM2 (before the exact sum of squares)", () => {
+  it("restores a snapshot written with Welford's rttM2 and 18 counters a block (before the exact Σx²)", () => {
     // One connection with the samples 152, 156, 147 and 155 µs, as the former engine saved it.
     const sumNs = 610_000;
     const m2 = 49e6; // Σ(x − mean)² in ns²
@@ -120,10 +121,22 @@ describe('RTT jitter (population standard deviation, rounded half up to µs)', (
     const r = new StateReader(w.finish());
     const table = new ConnectionTable() as unknown as {
       missingColumn(r: StateReader, prefix: string, name: string): Float64Array;
+      counterBlocksUsed: number;
+      restride(counters: Float64Array): Float64Array;
     };
-    const hi = table.missingColumn(r, 'table', 'rttSumSqHi');
-    const lo = table.missingColumn(r, 'table', 'rttSumSqLo');
-    assert.equal(stddevMicros(4, sumNs, hi[0], lo[0]), 4);
+    const squares = table.missingColumn(r, 'table', 'rttSumSquares');
+    assert.equal(stddevMicros(4, sumNs, squares[0], 0), 4);
     assert.throws(() => table.missingColumn(r, 'table', 'rttSamplesElsewhere'), /snapshot lacks table\./);
+    // Two blocks of 18 counters become two of COUNTER_COUNT, each counter where it was.
+    table.counterBlocksUsed = 2;
+    const old = Float64Array.from({ length: 2 * COUNTER_COUNT_BEFORE_RTT_SQUARES }, (_, i) => i + 1);
+    const widened = table.restride(old);
+    assert.equal(widened.length, 2 * COUNTER_COUNT);
+    assert.deepEqual(
+      [widened[COUNTER.retransmitted_bytes], widened[COUNTER_COUNT + COUNTER.retransmissions]],
+      [18, 19],
+    );
+    assert.equal(widened[COUNTER.rtt_square_sum_low], 0);
+    assert.throws(() => table.restride(new Float64Array(5)), /5 numbers for 2 blocks/);
   });
 });

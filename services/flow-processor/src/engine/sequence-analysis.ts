@@ -1,6 +1,7 @@
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '@tcpx/schemas';
 import {
   ACK_LOST_SEGMENT,
+  COUNTER,
   DUPLICATE_ACK,
   FAST_RETRANSMISSION,
   KEEP_ALIVE,
@@ -195,5 +196,6 @@ function addRttSample(t: ConnectionTable, slot: number, sampleNs: number): void 
   if (n === 1 || sampleUs < t.rttMinUs[slot]) t.rttMinUs[slot] = sampleUs;
   if (n === 1 || sampleUs > t.rttMaxUs[slot]) t.rttMaxUs[slot] = sampleUs;
   t.rttSumNs[slot] += sampleNs;
-  addSquare(t.rttSumSqHi, t.rttSumSqLo, slot, sampleNs);
+  const low = addSquare(t.rttSumSquares, slot, sampleNs);
+  if (low !== 0) t.increment(slot, COUNTER.rtt_square_sum_low, low);
 }
