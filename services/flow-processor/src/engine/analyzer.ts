@@ -109,6 +109,7 @@ export class TcpAnalyzer {
     }
     const r = f ^ 1;
     t.lastNs[slot] = now;
+    t.reportDue[slot] = 1;
 
     // Step 5: relative-sequence bases (used by the port-reuse test above).
     if (!(t.directionBits[f] & BASE_SEQ_SET)) {

@@ -132,8 +132,8 @@ export class ConnectionTable extends Growable {
   rttSumSquares = this.column(Float64Array, 'rttSumSquares');
 
   seqSegments = this.column(Uint32Array, 'seqSegments');
-  /** Packets (both directions) when the connection was last reported in an interim record. */
-  reportedPackets = this.column(Uint32Array, 'reportedPackets');
+  /** 1 once a packet arrived since the connection was last reported in an interim record (a byte, not a count: memory). */
+  reportDue = this.column(Uint8Array, 'reportDue');
   /** Index of this connection's counter block, -1 while every counter is zero (most connections). */
   counterBlock = this.column(Int32Array, 'counterBlock', 1, -1);
 
@@ -365,7 +365,16 @@ export class ConnectionTable extends Growable {
    * Snapshots written before the exact sum of squares kept Welford's rttM2 instead: Σx² = M2 + (Σx)²/n,
    * in floats, so the jitter of connections open across that upgrade may be off by one µs.
    */
-  protected override missingColumn(r: StateReader, prefix: string, name: string): Float64Array {
+  protected override missingColumn(r: StateReader, prefix: string, name: string): Float64Array | Uint8Array {
+    if (name === 'reportDue' && r.has(`${prefix}.reportedPackets`)) {
+      // Snapshots before reportDue kept the packet count at the last report: due when it differs.
+      const reported = r.array(`${prefix}.reportedPackets`, Uint32Array);
+      const packets = r.array(`${prefix}.packets`, Uint32Array);
+      const due = new Uint8Array(reported.length);
+      for (let slot = 0; slot < reported.length; slot++)
+        due[slot] = packets[slot * 2] + packets[slot * 2 + 1] === reported[slot] ? 0 : 1;
+      return due;
+    }
     if (name !== 'rttSumSquares' || !r.has(`${prefix}.rttM2`))
       return super.missingColumn(r, prefix, name) as Float64Array;
     const m2 = r.array(`${prefix}.rttM2`, Float64Array);

@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createPacketSummary, TCP_ACK, type TcpFlowRecord } from '@tcpx/schemas';
 import { analyzeSummaries } from '../analyze-summaries.js';
-import { COUNTER, COUNTER_COUNT, COUNTER_COUNT_BEFORE_RTT_SQUARES } from './analysis-flags.js';
-import { addSquare, ConnectionTable, stddevMicros } from './connection-table.js';
-import { StateReader, StateWriter } from './state-codec.js';
+import { addSquare, stddevMicros } from './connection-table.js';
 
 // jitter_us is the population standard deviation of the RTT samples rounded half up to µs. With
 // µs-resolution captures the exact value often sits on a half µs; the running float computation
@@ -108,35 +106,5 @@ describe('RTT jitter (population standard deviation, rounded half up to µs)', (
     const [record] = records;
     assert.equal(record.tcp_metrics.rtt_samples, 4);
     assert.equal(record.tcp_metrics.jitter_us, 4);
-  });
-
-  it("restores a snapshot written with Welford's rttM2 and 18 counters a block (before the exact Σx²)", () => {
-    // One connection with the samples 152, 156, 147 and 155 µs, as the former engine saved it.
-    const sumNs = 610_000;
-    const m2 = 49e6; // Σ(x − mean)² in ns²
-    const w = new StateWriter()
-      .array('table.rttM2', Float64Array.of(m2))
-      .array('table.rttSumNs', Float64Array.of(sumNs))
-      .array('table.rttSamples', Uint32Array.of(4));
-    const r = new StateReader(w.finish());
-    const table = new ConnectionTable() as unknown as {
-      missingColumn(r: StateReader, prefix: string, name: string): Float64Array;
-      counterBlocksUsed: number;
-      restride(counters: Float64Array): Float64Array;
-    };
-    const squares = table.missingColumn(r, 'table', 'rttSumSquares');
-    assert.equal(stddevMicros(4, sumNs, squares[0], 0), 4);
-    assert.throws(() => table.missingColumn(r, 'table', 'rttSamplesElsewhere'), /snapshot lacks table\./);
-    // Two blocks of 18 counters become two of COUNTER_COUNT, each counter where it was.
-    table.counterBlocksUsed = 2;
-    const old = Float64Array.from({ length: 2 * COUNTER_COUNT_BEFORE_RTT_SQUARES }, (_, i) => i + 1);
-    const widened = table.restride(old);
-    assert.equal(widened.length, 2 * COUNTER_COUNT);
-    assert.deepEqual(
-      [widened[COUNTER.retransmitted_bytes], widened[COUNTER_COUNT + COUNTER.retransmissions]],
-      [18, 19],
-    );
-    assert.equal(widened[COUNTER.rtt_square_sum_low], 0);
-    assert.throws(() => table.restride(new Float64Array(5)), /5 numbers for 2 blocks/);
   });
 });

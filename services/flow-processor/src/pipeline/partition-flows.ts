@@ -39,9 +39,9 @@ export class PartitionFlows {
     for (const [node, analyzer] of this.analyzers) {
       const t = analyzer.table;
       t.forEachSlot((slot) => {
+        if (t.reportDue[slot] === 0) return;
+        t.reportDue[slot] = 0;
         const packets = packetsOf(t, slot);
-        if (packets === t.reportedPackets[slot]) return;
-        t.reportedPackets[slot] = packets;
         const record = buildFlowRecord(analyzer, slot, false);
         this.emitted.push({ node, record, version: packets * 2, final: false });
         count++;
