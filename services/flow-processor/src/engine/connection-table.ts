@@ -362,8 +362,9 @@ export class ConnectionTable extends Growable {
   }
 
   /**
-   * Snapshots written before the exact sum of squares kept Welford's rttM2 instead: Σx² = M2 + (Σx)²/n,
-   * in floats, so the jitter of connections open across that upgrade may be off by one µs.
+   * Columns older snapshots lack, from what they kept: reportDue from the packet count at the last
+   * report; rttSumSquares from Welford's rttM2 as Σx² = M2 + (Σx)²/n, in floats, so the jitter of
+   * connections open across that upgrade may be off by one µs.
    */
   protected override missingColumn(r: StateReader, prefix: string, name: string): Float64Array | Uint8Array {
     if (name === 'reportDue' && r.has(`${prefix}.reportedPackets`)) {
