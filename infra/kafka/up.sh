@@ -100,7 +100,12 @@ format_storage
 
 log "starting (broker $BOOTSTRAP, controller $TCPX_HOST:$TCPX_KAFKA_CONTROLLER_PORT)"
 heap="${TCPX_KAFKA_HEAP:-1g}"
-start_bg kafka java -Xms256m -Xmx"$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+# C1 only (TieredStopAtLevel=1): on this 2-core machine the broker's C2 compiler threads took
+# 0.25-2.3 CPU s of every 1.2 M-summary replay, even the tenth, from the cores the edge and the
+# processor need; with C1 the whole broker takes 0.65-0.85 s. A big broker host can drop it:
+# TCPX_KAFKA_JVM_OPTS=-XX:TieredStopAtLevel=4 (the later flag wins).
+start_bg kafka java -Xms256m -Xmx"$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:TieredStopAtLevel=1 \
+  ${TCPX_KAFKA_JVM_OPTS:-} -Djava.awt.headless=true \
   -Dlog4j2.configurationFile="$CONF_DIR/log4j2.properties" -Dkafka.logs.dir="$TCPX_INFRA_LOGS" \
   -cp "$LIB/*" kafka.Kafka "$SERVER_PROPS"
 wait_healthy kafka "$MARKER" "$TIMEOUT" healthy stop

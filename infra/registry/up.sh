@@ -85,7 +85,9 @@ HOST="$TCPX_HOST" PORT="$TCPX_REGISTRY_PORT" STORAGE_KIND="$STORAGE_KIND" \
 
 log "starting Apicurio Registry $APICURIO_VERSION (storage: $STORAGE_KIND) on $TCPX_HOST:$TCPX_REGISTRY_PORT"
 cd "$REG_HOME"
-start_bg registry java -Xms128m -Xmx"${TCPX_REGISTRY_HEAP:-512m}" -Djava.awt.headless=true \
+# C1 only, as for Kafka (infra/kafka/up.sh): the registry's work is a few lookups per client start.
+start_bg registry java -Xms128m -Xmx"${TCPX_REGISTRY_HEAP:-512m}" -XX:TieredStopAtLevel=1 \
+  ${TCPX_REGISTRY_JVM_OPTS:-} -Djava.awt.headless=true \
   -Djava.io.tmpdir="$REG_HOME/tmp" -jar "$RUNNER"
 wait_healthy registry "$MARKER" "$TIMEOUT" healthy stop
 log "up: $BASE (pid $(cat "$(pidfile_of registry)"))"

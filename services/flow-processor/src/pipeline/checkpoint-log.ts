@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import kafkajs, { type Admin, type Consumer, type Kafka, type Producer } from 'kafkajs';
+import { gzipAll } from './gzip-states.js';
 
 // Flow-table checkpoints in a compacted Kafka topic, as Kafka Streams keeps its changelogs: each
 // input partition's snapshot is written as chunks (keys carry the snapshot id, so a half-written
@@ -69,9 +70,10 @@ export class CheckpointLog {
     const messages: { key: string; value: Buffer | null }[] = [];
     const retire: { key: string; value: null }[] = [];
     const written = new Map<number, { snapshot: string; chunks: number }>();
-    for (const [partition, { offset, state }] of checkpoints) {
+    const packedStates = await gzipAll(checkpoints);
+    for (const [partition, { offset }] of checkpoints) {
       const snapshot = randomUUID();
-      const packed = gzipSync(state, { level: 1 });
+      const packed = packedStates.get(partition)!;
       const chunks = Math.max(1, Math.ceil(packed.length / CHUNK_BYTES));
       for (let i = 0; i < chunks; i++) {
         messages.push({

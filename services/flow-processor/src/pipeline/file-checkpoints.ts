@@ -1,8 +1,9 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import type { Checkpoint } from './checkpoint-log.js';
 import type { CheckpointStore } from './flow-pipeline.js';
+import { gzipAll } from './gzip-states.js';
 
 // Flow-table checkpoints of the embedded mode: one file per input partition in the data folder,
 // written to a temporary name, synced and renamed over the previous one, so a crash leaves either
@@ -47,8 +48,9 @@ export class FileCheckpoints implements CheckpointStore {
 
   async write(checkpoints: ReadonlyMap<number, Checkpoint>): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    for (const [partition, { state }] of checkpoints) {
-      const packed = gzipSync(state, { level: 1 });
+    const packedStates = await gzipAll(checkpoints);
+    for (const partition of checkpoints.keys()) {
+      const packed = packedStates.get(partition)!;
       const header: FileHeader = {
         format: FORMAT,
         partition,
