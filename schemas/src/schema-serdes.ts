@@ -73,14 +73,24 @@ interface Kind {
   topic: string;
 }
 
+let clientModule: Promise<typeof import('@confluentinc/schemaregistry/dist/schemaregistry-client.js')> | undefined;
+
+/**
+ * The registry client's own module, loaded once, on demand: the package's index pulls in cloud KMS
+ * SDKs and rule engines (~0.9 s to import); the client alone takes ~0.1 s bundled, still the
+ * largest share of an edge's start-up CPU.
+ */
+export function loadRegistryClient(): Promise<
+  typeof import('@confluentinc/schemaregistry/dist/schemaregistry-client.js')
+> {
+  // `.default`: these are CommonJS modules, whose module.exports is the default export both in
+  // Node and in the CLI's bundle, which does not copy named exports of a split-off CommonJS chunk.
+  clientModule ??= import('@confluentinc/schemaregistry/dist/schemaregistry-client.js').then((m) => m.default);
+  return clientModule;
+}
+
 export async function createSchemaSerdes(options: SchemaSerdesOptions): Promise<SchemaSerdes> {
-  // The client's own module, loaded on demand: the package's index pulls in cloud KMS SDKs and
-  // rule engines (~0.9 s to import, most of an edge's start-up); the client alone takes ~0.3 s.
-  // (`.default`: these are CommonJS modules, whose module.exports is the default export both in
-  // Node and in the CLI's bundle, which does not copy named exports of a split-off CommonJS chunk.)
-  const { SchemaRegistryClient } = (
-    await import('@confluentinc/schemaregistry/dist/schemaregistry-client.js')
-  ).default;
+  const { SchemaRegistryClient } = await loadRegistryClient();
   const client = new SchemaRegistryClient({ baseURLs: [options.registryUrl] });
   const flowTopic = options.flowTopic ?? `${options.topic}.flows`;
   const batchKind: Kind = {

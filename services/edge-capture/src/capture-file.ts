@@ -206,8 +206,12 @@ export class CaptureParser {
  * at ~10 GB/s here, reads of 256 KiB and more at ~2.3 GB/s (the copy stops fitting the CPU cache).
  */
 const CHUNK_BYTES = 64 * 1024;
-/** Give the event loop a turn (timers, signals, progress output) every this many chunks. */
-const CHUNKS_PER_TURN = 64;
+/**
+ * Give the event loop a turn (timers, signals, progress output, Kafka's acks) every this many
+ * chunks. An edge keeps one send in flight, and its ack waits for the turn to end: 8 chunks are
+ * ~10 ms of decoding, 64 were ~80 ms (a 1.2 M-packet replay took 2.6-3.1 s instead of 3.1-3.8 s).
+ */
+const CHUNKS_PER_TURN = 8;
 
 export interface ReadCaptureOptions {
   /** Called after each chunk; `totalBytes` is undefined when the size is unknown (stdin, pipes). */

@@ -7,7 +7,7 @@ import { END_OF_CAPTURE_HEADER } from '@tcpx/schemas/kafka';
 import { REPO_ROOT } from '@tcpx/schemas/testing/infra';
 import { syntheticPacket } from '../testing/synthetic-packets.js';
 import { InProcessTransport } from './in-process-transport.js';
-import { PacketPublisher } from './packet-publisher.js';
+import { PacketPublisher, type PacketTransport } from './packet-publisher.js';
 import { PauseGate } from './pause-gate.js';
 import { replayCapture } from './replay.js';
 
@@ -211,6 +211,52 @@ describe('PacketPublisher over the in-process topic', () => {
         );
     });
   }
+
+  it("a replay reads nothing until the transport's code is loaded, then reads while it connects", async () => {
+    const topic = new InProcessTopic();
+    const { transport, finish } = lateStart(topic);
+    let loaded!: () => void;
+    (transport as PacketTransport).loaded = () => new Promise<void>((resolve) => (loaded = resolve));
+    const publisher = new PacketPublisher(transport, { node: 'demo', mode: 'replay', report: () => {} });
+    const starting = publisher.start();
+    const replay = replayCapture(join(REPO_ROOT, 'samples/demo.pcap'), publisher, { speed: 'fast' });
+    await settle(20);
+    assert.equal(publisher.stats().packetsAccepted, 0, 'nothing read while the code loads');
+    loaded();
+    await settle(20);
+    assert.ok(publisher.stats().packetsAccepted > 0, 'read while still connecting');
+    finish();
+    await starting;
+    const result = await replay;
+    assert.equal(topic.stats.packets, result.capture!.tcpPackets);
+    await publisher.close();
+  });
+
+  it("while the transport starts, the reader yields after every chunk: the start's round trips are not held up", async () => {
+    // A start of three round trips, each one event-loop turn; the demo capture is 8 chunks of 64 KiB.
+    const topic = new InProcessTopic();
+    const transport = new InProcessTransport(topic);
+    const startTransport = transport.start.bind(transport);
+    const roundTrip = () => new Promise((resolve) => setImmediate(resolve));
+    transport.start = async () => {
+      for (let i = 0; i < 3; i++) await roundTrip();
+      return startTransport();
+    };
+    const publisher = new PacketPublisher(transport, { node: 'demo', mode: 'replay', report: () => {} });
+    let readWhenStarted = -1;
+    const starting = publisher.start().then(() => {
+      readWhenStarted = publisher.stats().packetsAccepted;
+    });
+    const result = await replayCapture(join(REPO_ROOT, 'samples/demo.pcap'), publisher, { speed: 'fast' });
+    await starting;
+    assert.ok(readWhenStarted > 0, `read ${readWhenStarted} while starting`);
+    assert.ok(
+      readWhenStarted < result.capture!.tcpPackets / 2,
+      `started after ${readWhenStarted} of ${result.capture!.tcpPackets} packets`,
+    );
+    assert.equal(topic.stats.packets, result.capture!.tcpPackets);
+    await publisher.close();
+  });
 
   it('a failed start fails the replay with its error, and what was read is counted as lost', async () => {
     const topic = new InProcessTopic();

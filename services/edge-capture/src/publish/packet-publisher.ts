@@ -20,6 +20,11 @@ export interface TransportReady {
 export interface PacketTransport {
   /** Connects; throws one line when the other side cannot be reached in time. */
   start(): Promise<TransportReady>;
+  /**
+   * Resolves once start() has loaded the code it needs: the CPU-heavy part of a start. A replay
+   * lets it finish before reading, which shares the thread and would only delay it.
+   */
+  loaded?(): Promise<unknown>;
   /** Resolves once the other side has every message (rejects: the publisher resends them all). */
   send(messages: QueuedMessage[]): Promise<unknown>;
   close(): Promise<void>;
@@ -87,6 +92,16 @@ export class PacketPublisher {
     });
     this.starting.catch(() => {}); // the caller, flush() or writable() gets the error
     return this.starting;
+  }
+
+  /** While start() runs: reading should then yield often, so the start's round trips are not held up. */
+  get isStarting(): boolean {
+    return this.starting !== null && this.frame === null && !this.stopped;
+  }
+
+  /** Resolves once the transport's start has loaded its code (see PacketTransport.loaded); never rejects. */
+  async loaded(): Promise<void> {
+    await this.transport.loaded?.().catch(() => {}); // start() reports the failure
   }
 
   /** Takes one packet (encoded now: `p` may be reused). False when it was dropped (live mode, buffer full). */

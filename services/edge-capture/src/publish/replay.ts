@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleep, setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { copyPacketSummary, createPacketSummary, type PacketSummary } from '@tcpx/schemas';
 import { type CaptureStats, readCaptureFile } from '../capture-file.js';
 import type { PacketPublisher } from './packet-publisher.js';
@@ -87,11 +87,17 @@ export async function replayCapture(
     checkAbort();
     if (pause?.paused) return holdWhilePaused().then(onChunk);
     if (pendingCount > 0) return publishPending();
-    return publisher.backpressured ? publisher.writable() : undefined;
+    if (publisher.backpressured) return publisher.writable();
+    // Kafka's and the registry's round trips wait for the reader's turn to end (4 MB, ~80 ms):
+    // while they are under way, a turn is one chunk.
+    return publisher.isStarting ? yieldToEventLoop() : undefined;
   };
 
   let capture: CaptureStats | null = null;
   try {
+    // A starting transport's code first: read meanwhile, the file would take the thread and push
+    // the first send (and the first packet a processor sees) back by the whole bounded buffer.
+    await publisher.loaded();
     capture = await readCaptureFile(path, onPacket, { onChunk });
     if (pendingCount > 0) await publishPending();
   } catch (error) {
