@@ -14,6 +14,7 @@ const USAGE = `usage:
   tcpx processor --brokers <host:port,...> --registry <url> --store chdb:<dir>|http://host:port[/db]
             [--group <g>] [--topic <t>] [--flows-topic <t>] [--interim-interval <s>] [--commit-interval <s>]
             [--idle-timeout <s>] [--idle-advance <s>] [--retention-days <d>] [--partitions <n>]
+            [--threads <n>]
   tcpx api --store chdb:<dir>|http://host:port[/db] [--listen <host:port>] [--api-key <k> ...]
             [--api-keys-file <file>] [--no-auth] [--rate-limit <per minute>] [--query-timeout <s>]
             [--brokers <host:port,...> [--control-topic <t>]]
@@ -26,7 +27,8 @@ One record per TCP connection with Wireshark-exact tcp_metrics (see docs/metrics
 edge publishes packet summaries to Kafka instead (--brokers/--registry default to $TCPX_KAFKA_BROKERS
 and $TCPX_SCHEMA_REGISTRY_URL); it prints its statistics as one JSON line on stderr.
 processor is a flow-processor group member: Kafka → flow tables → ClickHouse (--store, or $TCPX_STORE),
-interim records for open connections, final ones at close; JSON log lines on stderr.
+interim records for open connections, final ones at close; JSON log lines on stderr. --threads n runs
+n group members in the process, one per thread (default 1; needs an http:// store).
 mcp serves the same tools as the API's /mcp (flows by KFL, RTT percentiles, diagnosis, time travel,
 glossary) to an AI assistant over stdio; logs on stderr.
 api serves the store read-only over HTTP (REST, live SSE, MCP; OpenAPI docs at /docs) on --listen
@@ -67,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
       'commit-interval': { type: 'string' },
       'idle-advance': { type: 'string' },
       'retention-days': { type: 'string' },
+      threads: { type: 'string' },
       listen: { type: 'string' },
       'api-key': { type: 'string', multiple: true },
       'api-keys-file': { type: 'string' },

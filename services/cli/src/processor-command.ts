@@ -1,4 +1,4 @@
-import { FlowProcessor } from '@tcpx/flow-processor';
+import { FlowProcessor, ProcessorThreads } from '@tcpx/flow-processor';
 import { openStore } from '@tcpx/store';
 import { CliError, usageError } from './cli-error.js';
 import { analyzerOptions, type CommonValues, parsePositiveNumber } from './options.js';
@@ -15,6 +15,7 @@ export interface ProcessorValues extends CommonValues {
   'idle-advance'?: string;
   'retention-days'?: string;
   partitions?: string;
+  threads?: string;
 }
 
 const log = (event: Record<string, unknown>) =>
@@ -40,16 +41,23 @@ export async function processorCommand(values: ProcessorValues): Promise<number>
     return s === undefined ? undefined : s * 1000;
   };
   const retentionDays = parsePositiveNumber('retention-days', values['retention-days']);
-  const store = openStore(storeLocation, retentionDays ? { retentionDays } : {});
+  const threads = parsePositiveNumber('threads', values.threads) ?? 1;
+  if (!(Number.isInteger(threads) && threads >= 1))
+    throw usageError(`--threads must be a whole number of at least 1, got "${values.threads}"`);
+  if (threads > 1 && storeLocation.startsWith('chdb:'))
+    throw usageError(
+      '--threads above 1 needs a ClickHouse server store (http://host:port): chdb: is one thread’s',
+    );
+  const storeConfig = retentionDays ? { retentionDays } : {};
+  const store = openStore(storeLocation, storeConfig);
   try {
-    await store.migrate();
+    await store.migrate(); // once, before any thread writes
   } catch (error) {
     throw new CliError(`store ${storeLocation}: ${(error as Error).message}`, 2);
   }
-  const processor = new FlowProcessor({
+  const options = {
     brokers,
     registryUrl,
-    store,
     group: values.group,
     topic: values.topic,
     flowsTopic: values['flows-topic'],
@@ -58,27 +66,36 @@ export async function processorCommand(values: ProcessorValues): Promise<number>
     interimIntervalMs: seconds('interim-interval'),
     commitIntervalMs: seconds('commit-interval'),
     idleAdvanceMs: seconds('idle-advance'),
-    log,
-  });
+  };
+  const processor =
+    threads > 1
+      ? new ProcessorThreads({ ...options, threads, storeLocation, storeConfig, log })
+      : new FlowProcessor({ ...options, store, log });
   try {
     await processor.start();
   } catch (error) {
     await store.close().catch(() => {});
     throw new CliError(`cannot start: ${(error as Error).message}`, 2);
   }
-  log({ level: 'info', msg: 'started', brokers, group: values.group ?? 'tcpx-flow-processor' });
+  log({ level: 'info', msg: 'started', brokers, group: values.group ?? 'tcpx-flow-processor', threads });
+  // Only the threads' counters: with threads, `store` here only ran the migrations.
+  const storeStats = () => (threads > 1 ? {} : { store: store.stats });
   const report = setInterval(
-    () =>
-      log({ level: 'info', msg: 'stats', ...processor.stats, ...processor.outputStats, store: store.stats }),
+    () => log({ level: 'info', msg: 'stats', ...processor.stats, ...processor.outputStats, ...storeStats() }),
     30_000,
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  const failed = processor instanceof ProcessorThreads ? processor.failed : new Promise<never>(() => {});
+  const outcome = await Promise.race([
+    new Promise<'signal'>((resolve) => {
+      process.once('SIGINT', () => resolve('signal'));
+      process.once('SIGTERM', () => resolve('signal'));
+    }),
+    failed.catch((error: Error) => error),
+  ]);
   clearInterval(report);
+  if (outcome instanceof Error) log({ level: 'error', msg: outcome.message });
   await processor.stop();
   await store.close();
-  log({ level: 'info', msg: 'stopped', ...processor.stats, ...processor.outputStats, store: store.stats });
-  return 0;
+  log({ level: 'info', msg: 'stopped', ...processor.stats, ...processor.outputStats, ...storeStats() });
+  return outcome instanceof Error ? 1 : 0;
 }

@@ -23,3 +23,9 @@ export {
   type InProcessFlowProcessorOptions,
 } from './pipeline/in-process-processor.js';
 export { type EmittedFlow, PartitionFlows } from './pipeline/partition-flows.js';
+export {
+  type FromProcessorThread,
+  type ProcessorThreadOptions,
+  ProcessorThreads,
+  type ProcessorThreadsOptions,
+} from './pipeline/processor-threads.js';

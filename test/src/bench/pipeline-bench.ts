@@ -11,10 +11,10 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { EdgePublisher, readCaptureFile, replayCapture } from '@tcpx/edge-capture';
-import { FlowProcessor } from '@tcpx/flow-processor';
+import { FlowProcessor, ProcessorThreads } from '@tcpx/flow-processor';
 import { createKafka } from '@tcpx/schemas/kafka';
 import { endpoints, useInfra } from '@tcpx/schemas/testing/infra';
-import type { openStore } from '@tcpx/store';
+import type { FlowStore } from '@tcpx/store';
 import { TCPX_BIN } from '../differential/run-tcpx.js';
 import { privateStore } from '../pipeline/harness.js';
 import { writeSyntheticCapture } from './synthetic-capture.js';
@@ -46,13 +46,24 @@ function capture(name: string, connections: number, segments: number, concurrenc
   return file;
 }
 
-const database = (name: string) => privateStore(`bench_${name}`, { maxBatchMs: 100, maxBatchRows: 20_000 });
+const STORE_CONFIG = { maxBatchMs: 100, maxBatchRows: 20_000 };
+const database = (name: string) => privateStore(`bench_${name}`, STORE_CONFIG);
 
-function processorFor(name: string, store: ReturnType<typeof openStore>) {
-  return new FlowProcessor({
+/**
+ * Processor threads (`tcpx processor --threads`), default 1. Two shortened the tail after the edge
+ * exits but, as two consumers on two cores shared with the edge, Kafka and ClickHouse, cost more
+ * CPU than they saved here. Each run starts its threads afresh, with their JIT cold.
+ */
+const PROCESSOR_THREADS = Number(process.env.TCPX_BENCH_PROCESSOR_THREADS ?? 1);
+
+function processorFor(
+  name: string,
+  { store, location }: { store: FlowStore; location: string },
+  threads = PROCESSOR_THREADS,
+) {
+  const options = {
     brokers: endpoints.kafkaBrokers,
     registryUrl: endpoints.registryUrl,
-    store,
     group: `bench-${name}-${RUN}`,
     topic: `bench-${name}-${RUN}.packets`,
     checkpointTopic: `bench-${name}-${RUN}.state`,
@@ -61,8 +72,15 @@ function processorFor(name: string, store: ReturnType<typeof openStore>) {
     commitIntervalMs: 1000,
     idleAdvanceMs: 0,
     analyzer: { closedLingerNs: 60e9, idleTimeoutNs: 300e9 },
-    log: () => {},
-  });
+  };
+  return threads > 1
+    ? new ProcessorThreads({
+        ...options,
+        threads,
+        storeLocation: location,
+        storeConfig: STORE_CONFIG,
+      })
+    : new FlowProcessor({ ...options, store, log: () => {} });
 }
 
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
@@ -124,14 +142,16 @@ interface ConcurrentRun {
   rowsWritten: number;
   storeMs: number;
   fetches: number;
+  /** What the store holds once the processor stopped (latest version of each connection). */
+  stored: string;
   cpu: Array<[string, number]>;
 }
 
 /** Edge and processor at the same time, sharing this machine's cores with the broker and ClickHouse. */
 async function concurrentRun(file: string, run: number): Promise<ConcurrentRun> {
   const name = `concurrent${run}`;
-  const { store, drop } = await database(name);
-  const processor = processorFor(name, store);
+  const db = await database(name);
+  const processor = processorFor(name, db);
   await processor.start();
   const servicesBefore = serviceCpuSeconds();
   const processorBefore = process.cpuUsage();
@@ -149,7 +169,11 @@ async function concurrentRun(file: string, run: number): Promise<ConcurrentRun> 
   const processorCpu = process.cpuUsage(processorBefore);
   const servicesAfter = serviceCpuSeconds();
   await processor.stop(); // stores and checkpoints what is pending
-  await drop();
+  // Every connection made it to the store, each packet in it once.
+  const [stored] = await db.store.query<{ flows: string; packets: string }>(
+    'SELECT count() AS flows, sum(client_packets + server_packets) AS packets FROM tcp_flows FINAL',
+  );
+  await db.drop();
   return {
     packets,
     messages: edge.messagesPublished,
@@ -160,6 +184,7 @@ async function concurrentRun(file: string, run: number): Promise<ConcurrentRun> 
     rowsWritten: processor.outputStats.rowsWritten,
     storeMs: processor.outputStats.storeMs,
     fetches: processor.stats.fetches,
+    stored: `${stored.flows} connections, ${stored.packets} packets`,
     cpu: [
       ['edge', (edgeCpu.user + edgeCpu.system) / 1000],
       ['processor', (processorCpu.user + processorCpu.system) / 1e6],
@@ -182,7 +207,9 @@ async function throughput(): Promise<void> {
   console.log(
     `throughput: ${packets} packet summaries (${file}), ${messages} Kafka messages, ${PARTITIONS} partitions`,
   );
-  console.log(`  edge and processor together, ${runs.length} runs (summaries/s):`);
+  console.log(
+    `  edge and processor together, ${runs.length} runs, ${PROCESSOR_THREADS} processor thread(s) (summaries/s):`,
+  );
   for (const [i, r] of runs.entries()) {
     const total = r.cpu.reduce((sum, [, seconds]) => sum + seconds, 0);
     console.log(
@@ -194,7 +221,7 @@ async function throughput(): Promise<void> {
     // first batch, the first fetch) and after the edge has exited (the processor's backlog).
     console.log(
       `           first summary analysed ${(r.wallSeconds - r.steadySeconds).toFixed(2)} s after the edge's spawn; ` +
-        `last ${(r.wallSeconds - r.edgeSeconds).toFixed(2)} s after its exit`,
+        `last ${(r.wallSeconds - r.edgeSeconds).toFixed(2)} s after its exit; stored: ${r.stored}`,
     );
     // Where the machine's CPU went (capacity: cores × wall seconds).
     console.log(
@@ -216,12 +243,14 @@ async function throughput(): Promise<void> {
   );
   // 2. One stage at a time: the edge fills a topic alone, then a processor drains it alone.
   {
-    const { store, drop } = await database('staged');
+    const db = await database('staged');
     const topic = `bench-staged-${RUN}.packets`;
     const started = performance.now();
     const { publisher: edge } = await edgeProcess(file, topic);
     const edgeSeconds = (performance.now() - started) / 1000;
-    const processor = processorFor('staged', store);
+    // One thread, started on a full topic: threads joining one after another would each take it
+    // over in turn (see ProcessorThreads.balanced) and the rate would measure the rebalances.
+    const processor = processorFor('staged', db, 1);
     const consumeStart = performance.now();
     await processor.start();
     while (processor.stats.packets < edge.packetsPublished) await new Promise((r) => setTimeout(r, 50));
@@ -232,17 +261,17 @@ async function throughput(): Promise<void> {
       `    edge alone:          ${(edge.packetsPublished / edgeSeconds / 1e3).toFixed(0)} k summaries/s into Kafka`,
     );
     console.log(
-      `    processor alone:     ${(edge.packetsPublished / consumeSeconds / 1e3).toFixed(0)} k summaries/s from Kafka (${consumeSeconds.toFixed(2)} s incl. group join)`,
+      `    processor alone:     1 thread, ${(edge.packetsPublished / consumeSeconds / 1e3).toFixed(0)} k summaries/s from Kafka (${consumeSeconds.toFixed(2)} s incl. group join)`,
     );
-    await drop();
+    await db.drop();
   }
 }
 
 async function latency(): Promise<void> {
   // ~25 s of traffic at ~40 k packets/s, replayed in real time.
   const file = capture('pipeline-latency', 2_000, 60, 400);
-  const { store, drop } = await database('latency');
-  const processor = processorFor('latency', store);
+  const { store, location, drop } = await database('latency');
+  const processor = processorFor('latency', { store, location });
   await processor.start();
   const publisher = new EdgePublisher({
     brokers: endpoints.kafkaBrokers,

@@ -82,6 +82,21 @@ function processorOptions(
   };
 }
 
+/** `tcpx processor`'s arguments for these options (idle timeout 300 s: analyze with the same). */
+function cliArgs(options: FlowProcessorOptions, storeLocation: string): string[] {
+  return [
+    `--brokers=${endpoints.kafkaBrokers.join(',')}`,
+    `--registry=${endpoints.registryUrl}`,
+    `--store=${storeLocation}`,
+    `--group=${options.group}`,
+    `--topic=${options.topic}`,
+    '--interim-interval=1',
+    '--commit-interval=0.3',
+    '--idle-timeout=300',
+    '--partitions=4',
+  ];
+}
+
 describe('pipeline: edge → Kafka → flow processors → ClickHouse', () => {
   test('every differential capture, replayed through the pipeline, gives the rows tcpx analyze gives', async (t) => {
     const scenarios = await generateCaptures(DEFAULT_CACHE_DIR);
@@ -210,17 +225,7 @@ describe('pipeline: edge → Kafka → flow processors → ClickHouse', () => {
   test('kill -9 a processor mid-stream, start another: same rows', async () => {
     const db = await privateStore('kill');
     const options = processorOptions('kill', db.store);
-    const args = [
-      `--brokers=${endpoints.kafkaBrokers.join(',')}`,
-      `--registry=${endpoints.registryUrl}`,
-      `--store=${db.location}`,
-      `--group=${options.group}`,
-      `--topic=${options.topic}`,
-      '--interim-interval=1',
-      '--commit-interval=0.3',
-      '--idle-timeout=300',
-      '--partitions=4',
-    ];
+    const args = cliArgs(options, db.location);
     const expected = await analyzeWithTcpx(DEMO, ['--idle-timeout', '300']);
     const victim = spawnProcessor(args);
     let successor: ReturnType<typeof spawnProcessor> | undefined;
@@ -245,6 +250,48 @@ describe('pipeline: edge → Kafka → flow processors → ClickHouse', () => {
       successor?.kill('SIGTERM');
       if (successor) await exited(successor);
       victim.kill('SIGKILL');
+      await db.drop();
+    }
+  });
+
+  test('`tcpx processor --threads 2`: the threads share the partitions, and the rows equal tcpx analyze', async () => {
+    const db = await privateStore('threads');
+    const options = processorOptions('threads', db.store);
+    const captures = [DEMO, ...(await generateCaptures(DEFAULT_CACHE_DIR)).slice(0, 2).map((s) => s.file)];
+    const processor = spawnProcessor([...cliArgs(options, db.location), '--threads=2']);
+    const logLines = () =>
+      processor
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    try {
+      await waitFor('the started line', async () => logLines().some((l) => l.msg === 'started'), 120_000);
+      // The latest assignment of each thread: together every partition, none twice.
+      const owned = new Map<unknown, number[]>();
+      for (const l of logLines())
+        if (l.msg === 'partitions assigned') owned.set(l.thread, l.partitions as number[]);
+      assert.deepEqual([...owned.keys()].sort(), [0, 1]);
+      assert.deepEqual([...owned.values()].flat().sort(), [0, 1, 2, 3]);
+      let packets = 0;
+      for (const [i, file] of captures.entries()) {
+        const node = `node-t${i}`;
+        const [expected] = await Promise.all([
+          analyzeWithTcpx(file, ['--idle-timeout', '300']),
+          replay(file, node, options.topic!, { partitions: 4 }),
+        ]);
+        await waitFor(`${node}'s rows`, async () => (await finalCount(db.store, node)) >= expected.length);
+        await assertStoredEqualsAnalyze(db.store, node, expected);
+        for (const r of expected) packets += r.tcp_metrics.client_packets + r.tcp_metrics.server_packets;
+      }
+      processor.kill('SIGTERM');
+      assert.equal(await exited(processor), 0, processor.output().slice(-2000));
+      const stopped = logLines().find((l) => l.msg === 'stopped');
+      assert.ok(stopped, 'a stopped line with the counters of both threads');
+      assert.equal(stopped.packets, packets, 'every summary counted once, by one thread');
+    } finally {
+      processor.kill('SIGKILL');
+      await exited(processor);
       await db.drop();
     }
   });
