@@ -220,20 +220,31 @@ export class FlowProcessor {
     const partition = batch.partition;
     const state = await this.pipeline.partition(partition, BigInt(batch.firstOffset() ?? '0'));
     const now = Date.now();
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale()) break;
-      await this.pipeline.process(
-        state,
-        {
-          partition,
-          offset: BigInt(message.offset),
-          key: message.key?.toString() ?? '',
-          value: message.value,
-          headers: message.headers ?? {},
-        },
-        now,
-      );
-      resolveOffset(message.offset);
+    // A batch turns stale only through consumer.seek(), which nothing here calls: asked once per
+    // batch, not per message (kafkajs answers with a JSON.stringify each time: with the per-message
+    // resolveOffset, 1.5 % of the processor's time in the pipeline bench). Offsets are resolved for
+    // the last message processed: after an error kafkajs fetches from there again, and the
+    // pipeline skips what it already has (its nextOffset).
+    if (isStale()) return;
+    let processed: string | undefined;
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning()) break;
+        await this.pipeline.process(
+          state,
+          {
+            partition,
+            offset: BigInt(message.offset),
+            key: message.key?.toString() ?? '',
+            value: message.value,
+            headers: message.headers ?? {},
+          },
+          now,
+        );
+        processed = message.offset;
+      }
+    } finally {
+      if (processed !== undefined) resolveOffset(processed);
     }
     if (this.pipeline.checkpointDue(now)) await this.pipeline.checkpoint(false);
     await this.beat({ heartbeat, isRunning });
