@@ -65,6 +65,31 @@ const keepImportMetaUrl = {
   },
 };
 
+/**
+ * The registry client requires its OAuth helpers (simple-oauth2 with joi and @hapi's libraries) as
+ * it loads; tcpx never configures OAuth. Inside the client they become stand-ins that require the
+ * real package from node_modules on first use, so every start skips them.
+ */
+const LAZY_IN_REGISTRY_CLIENT = /^(simple-oauth2|@hapi\/wreck)$/;
+const lazyOauth = {
+  name: 'tcpx-lazy-oauth',
+  setup(build) {
+    build.onResolve({ filter: LAZY_IN_REGISTRY_CLIENT }, (args) =>
+      args.importer.includes('/@confluentinc/schemaregistry/')
+        ? { path: args.path, namespace: 'lazy' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
+      // __esModule: asked by the client's __importDefault at load; both packages are CommonJS.
+      contents: `let real;
+module.exports = new Proxy({}, {
+  get: (_, key) => (key === '__esModule' ? undefined : (real ??= require(${JSON.stringify(args.path)}))[key]),
+});`,
+      loader: 'js',
+    }));
+  },
+};
+
 const outdir = fileURLToPath(new URL('./dist/bundle/', import.meta.url));
 await rm(outdir, { recursive: true, force: true });
 await esbuild.build({
@@ -75,7 +100,7 @@ await esbuild.build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  plugins: [chooseExternals, keepImportMetaUrl],
+  plugins: [lazyOauth, chooseExternals, keepImportMetaUrl],
   // Bundled CommonJS code (kafkajs) calls require() for Node's modules: give it one.
   banner: {
     js: "import { createRequire as createTcpxRequire } from 'node:module'; const require = createTcpxRequire(import.meta.url);",
