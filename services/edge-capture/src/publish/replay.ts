@@ -88,8 +88,8 @@ export async function replayCapture(
     if (pause?.paused) return holdWhilePaused().then(onChunk);
     if (pendingCount > 0) return publishPending();
     if (publisher.backpressured) return publisher.writable();
-    // Kafka's and the registry's round trips wait for the reader's turn to end (4 MB, ~80 ms):
-    // while they are under way, a turn is one chunk.
+    // Kafka's and the registry's round trips wait for the reader's turn to end (8 chunks, ~10 ms,
+    // and a start makes a dozen in a row): while they are under way, a turn is one chunk.
     return publisher.isStarting ? yieldToEventLoop() : undefined;
   };
 
