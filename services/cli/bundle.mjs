@@ -90,6 +90,27 @@ module.exports = new Proxy({}, {
   },
 };
 
+/**
+ * kafkajs checksums every record batch it produces a byte at a time in JS: 0.14 s of an edge's
+ * main thread per million summaries. The bundle gives it @tcpx/schemas' crc32c instead (native,
+ * ~12x faster); brokers verify the result on every produce.
+ */
+const fastCrc32c = {
+  name: 'tcpx-fast-crc32c',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/crc32C$/ }, (args) =>
+      args.importer.includes('/kafkajs/src/protocol/recordBatch/')
+        ? { path: 'crc32c', namespace: 'tcpx-crc32c' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'tcpx-crc32c' }, () => ({
+      contents: "module.exports = require('@tcpx/schemas/crc32c').crc32c;",
+      resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+      loader: 'js',
+    }));
+  },
+};
+
 const outdir = fileURLToPath(new URL('./dist/bundle/', import.meta.url));
 await rm(outdir, { recursive: true, force: true });
 await esbuild.build({
@@ -100,7 +121,7 @@ await esbuild.build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  plugins: [lazyOauth, chooseExternals, keepImportMetaUrl],
+  plugins: [lazyOauth, fastCrc32c, chooseExternals, keepImportMetaUrl],
   // Bundled CommonJS code (kafkajs) calls require() for Node's modules: give it one.
   banner: {
     js: "import { createRequire as createTcpxRequire } from 'node:module'; const require = createTcpxRequire(import.meta.url);",

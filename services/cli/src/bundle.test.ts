@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 
 // The CLI's bundle (bundle.mjs) loads the registry client's OAuth helpers only when the client is
-// configured for OAuth: a start without it skips them, one with it still works.
+// configured for OAuth: a start without it skips them, one with it still works. Its kafkajs
+// checksums record batches with @tcpx/schemas' crc32c.
 
 const BUNDLE = new URL('./bundle/', import.meta.url);
 const clientChunk = readdirSync(BUNDLE).find((f) => /^schemaregistry-client-.*\.js$/.test(f));
@@ -34,5 +35,22 @@ describe('the bundled registry client', () => {
     // The token request goes out (and fails: nothing listens there) through the real simple-oauth2.
     await assert.rejects(client.getAllSubjects(), /Failed to get token from server/);
     assert.ok(loadedModules().some((m) => m.includes('/simple-oauth2/')));
+  });
+});
+
+describe('the bundled kafkajs', () => {
+  it("has @tcpx/schemas' crc32c in place of its own byte-at-a-time CRC", () => {
+    const chunks = readdirSync(BUNDLE).filter((f) => f.endsWith('.js'));
+    const text = (f: string) => readFileSync(new URL(f, BUNDLE), 'utf8');
+    const recordBatch = chunks.filter((f) => text(f).includes('var RecordBatch = async'));
+    assert.equal(recordBatch.length, 1, "one chunk holds kafkajs' RecordBatch encoder");
+    // bundle.mjs' stand-in module (namespace tcpx-crc32c), which re-exports schemas/dist/crc32c.js.
+    for (const part of ['// tcpx-crc32c:crc32c', '// ../../schemas/dist/crc32c.js'])
+      assert.ok(text(recordBatch[0]).includes(part), part);
+    // kafkajs' lookup table (0x00000000, 0xf26b8303, ...) is nowhere: its CRC code was left out.
+    assert.deepEqual(
+      chunks.filter((f) => /\b0,\s+4067132163,/.test(text(f))),
+      [],
+    );
   });
 });
