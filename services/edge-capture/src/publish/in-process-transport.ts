@@ -1,11 +1,10 @@
 import type { InProcessTopic } from '@tcpx/schemas/in-process-topic';
 import type { PacketTransport, TransportReady } from './packet-publisher.js';
-import { partitionOfKey } from './partitioner.js';
 import type { QueuedMessage } from './send-queue.js';
 
 /**
  * The embedded mode's transport: batches go to an InProcessTopic, unframed (there is no registry:
- * both ends are this process and this build), partitioned by key as Kafka would. A send waits while
+ * both ends are this process and this build), partitioned by key as Kafka would (by the publisher). A send waits while
  * the topic is full, so the publisher's bound and its policy apply exactly as with a slow broker.
  */
 export class InProcessTransport implements PacketTransport {
@@ -16,12 +15,11 @@ export class InProcessTransport implements PacketTransport {
   }
 
   send(messages: QueuedMessage[]): Promise<void> {
-    const partitions = this.topic.partitions;
     return this.topic.send(
       messages.map((m) => ({
         key: m.key,
         value: m.value,
-        partition: m.partition ?? partitionOfKey(m.key, partitions),
+        partition: m.partition,
         headers: m.headers,
         packets: m.packets,
       })),

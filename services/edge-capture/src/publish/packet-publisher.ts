@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { type PacketSummary, PacketSummaryBatchEncoder } from '@tcpx/schemas';
 import { END_OF_CAPTURE_HEADER } from '@tcpx/schemas/kafka';
 import { FlowBatcher } from './flow-batcher.js';
+import { partitionOfKey } from './partitioner.js';
 import { errorLine, PublisherCounters, type PublisherStats } from './publisher-stats.js';
 import { settlesWithin } from './retry.js';
 import { type QueuedMessage, SendQueue } from './send-queue.js';
@@ -229,7 +230,8 @@ export class PacketPublisher {
   }
 
   private readonly enqueue = (key: string, payload: Uint8Array, packets: number): void => {
-    this.queue.push({ key, value: this.frame!(payload), packets });
+    const partition = partitionOfKey(key, this.partitionCount);
+    this.queue.push({ key, value: this.frame!(payload), partition, packets });
   };
 
   private sent(messages: QueuedMessage[]): void {
