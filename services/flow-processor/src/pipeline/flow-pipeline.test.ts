@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { END_OF_CAPTURE_HEADER } from '@tcpx/schemas/kafka';
 import { FileCheckpoints } from './file-checkpoints.js';
 import { FlowPipeline, type PartitionOffset, type RecordOutput } from './flow-pipeline.js';
 import type { EmittedFlow } from './partition-flows.js';
@@ -44,6 +45,7 @@ function setup(name: string) {
   const checkpoints = new FileCheckpoints(join(dir, name));
   const commits: PartitionOffset[][] = [];
   const pipeline = new FlowPipeline({
+    commitIntervalMs: 60_000, // only what a test asks for, or an end of capture, checkpoints
     output: store,
     checkpoints,
     decode: () => 0, // the messages carry no packets: offsets are what is followed here
@@ -53,13 +55,13 @@ function setup(name: string) {
   });
   pipeline.assign(new Set([0]));
   let nextOffset = 0n;
-  const input = (messages: number) =>
+  const input = (messages: number, headers: Record<string, string> = {}) =>
     pipeline.serialized(async () => {
       const state = await pipeline.partition(0, nextOffset);
       for (let i = 0; i < messages; i++)
         await pipeline.process(
           state,
-          { partition: 0, offset: nextOffset++, key: 'n|k', value: new Uint8Array(1), headers: {} },
+          { partition: 0, offset: nextOffset++, key: 'n|k', value: new Uint8Array(1), headers },
           Date.now(),
         );
       return state;
@@ -137,5 +139,26 @@ describe('FlowPipeline checkpoints', () => {
       [4n, 5n],
     );
     assert.equal(pipeline.settled, true);
+  });
+
+  it('are taken as soon as a capture ends, or once the one in flight is written', async () => {
+    const { store, commits, pipeline, input } = setup('end-of-capture');
+    await input(3);
+    assert.equal(pipeline.checkpointDue(Date.now()), false, 'the interval is a minute');
+    await input(1, { [END_OF_CAPTURE_HEADER]: '1' });
+    assert.equal(pipeline.checkpointDue(Date.now()), true, 'a capture ended: its records are due now');
+    await pipeline.serialized(() => pipeline.checkpoint(false));
+    // Another partition's marker arrives while that checkpoint is written: it waits for it...
+    await input(1, { [END_OF_CAPTURE_HEADER]: '1' });
+    assert.equal(pipeline.checkpointDue(Date.now()), false);
+    // ...and is checkpointed once it is written, without more input or a clock.
+    store.writes[0].done();
+    await until(() => store.writes.length === 2);
+    store.writes[1].done();
+    await until(() => pipeline.settled);
+    assert.deepEqual(
+      commits.map((c) => c[0].offset),
+      [4n, 5n],
+    );
   });
 });

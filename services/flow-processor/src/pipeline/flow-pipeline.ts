@@ -116,6 +116,8 @@ export class FlowPipeline {
    */
   private writing: Promise<void> | null = null;
   private checkpointsUnwritten = 0;
+  /** An end-of-capture marker came in since the last checkpoint was taken. */
+  private storeSoon = false;
   private clock: NodeJS.Timeout | undefined;
   private lastCheckpointWallMs = Date.now();
 
@@ -207,6 +209,9 @@ export class FlowPipeline {
   }
 
   checkpointDue(now: number): boolean {
+    // A capture ended: its final records are stored now, not at the next interval. The markers of
+    // all partitions arrive together: those behind a checkpoint in flight go into the next one.
+    if (this.storeSoon && this.checkpointsUnwritten === 0) return true;
     let pending = 0;
     for (const s of this.partitions.values()) pending += s.flows.pendingRecords;
     if (pending >= (this.options.maxPendingRecords ?? 20_000)) return true;
@@ -242,6 +247,7 @@ export class FlowPipeline {
     this.writing = null;
     await previous;
     this.lastCheckpointWallMs = Date.now();
+    this.storeSoon = false;
     const records = [];
     const changed = new Map<number, PartitionState>();
     for (const [p, s] of this.partitions) {
@@ -278,6 +284,12 @@ export class FlowPipeline {
     } finally {
       this.checkpointsUnwritten--;
     }
+    // Markers that came in while this one was written: their checkpoint, without waiting for input
+    // or the clock. Its failure is the clock's kind: the next checkpoint retries.
+    if (this.storeSoon && !final)
+      this.serialized(async () => {
+        if (this.checkpointDue(Date.now())) await this.checkpoint(false);
+      }).catch(() => {});
     for (const { partition, offset } of offsets) changed.get(partition)!.checkpointedOffset = offset;
     this.stats.checkpoints++;
     this.stats.openConnections = [...this.partitions.values()].reduce(
@@ -324,6 +336,7 @@ export class FlowPipeline {
         // The node's capture file ended: its connections are complete, as at the end of `tcpx analyze`.
         this.stats.endOfCaptureMarkers++;
         state.flows.flushNode(node);
+        this.storeSoon = true;
       }
     } catch (error) {
       // A frame that does not decode is counted and skipped; it can never become decodable. A
