@@ -105,8 +105,13 @@ main(process.argv.slice(2)).then(
     if (error instanceof CliError) {
       process.stderr.write(`tcpx: ${error.message}\n`);
       process.exitCode = error.exitCode;
-    } else if (error instanceof Error && 'code' in error && error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      process.stderr.write(`tcpx: ${error.message} (tcpx --help shows the usage)\n`);
+    } else if (
+      error instanceof Error &&
+      'code' in error &&
+      String(error.code).startsWith('ERR_PARSE_ARGS_')
+    ) {
+      // An unknown option, an option without its value: Node's message, on one line.
+      process.stderr.write(`tcpx: ${error.message.replaceAll('\n', ' ')} (tcpx --help shows the usage)\n`);
       process.exitCode = 1;
     } else {
       process.stderr.write(

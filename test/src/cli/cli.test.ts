@@ -309,6 +309,17 @@ describe('usage errors: exit 1', () => {
       '--no-such-option',
     );
   });
+  test('an option without its value, at the end or followed by another option', async () => {
+    const file = captures.get('refused')!;
+    for (const args of [
+      [file, '--sort'],
+      [file, '--sort', '--format', 'json'],
+    ]) {
+      const run = await runTcpx(['analyze', ...args]);
+      assertUsageError(run, '--sort');
+      assert.equal(run.stderr.trimEnd().split('\n').length, 1, `one line, not a stack: ${run.stderr}`);
+    }
+  });
   test('analyze without a file argument', async () => {
     assertUsageError(await runTcpx(['analyze']));
   });
