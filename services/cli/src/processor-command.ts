@@ -48,7 +48,9 @@ export async function processorCommand(values: ProcessorValues): Promise<number>
     throw usageError(
       '--threads above 1 needs a ClickHouse server store (http://host:port): chdb: is one thread’s',
     );
-  const storeConfig = retentionDays ? { retentionDays } : {};
+  // The checkpoint cycle already batches rows (one insert per commit interval or 20 000 records):
+  // the store's own wait for more rows (1 s by default) would only delay each of them.
+  const storeConfig = { maxBatchMs: 0, ...(retentionDays ? { retentionDays } : {}) };
   const store = openStore(storeLocation, storeConfig);
   try {
     await store.migrate(); // once, before any thread writes
