@@ -94,6 +94,8 @@ export interface PartitionState {
 }
 
 const CLOCK_MS = 1000;
+/** After an end-of-capture marker, the wait for the other partitions' markers of the same fetch. */
+const END_OF_CAPTURE_SETTLE_MS = 20;
 
 export class FlowPipeline {
   readonly stats: FlowPipelineStats = {
@@ -116,8 +118,8 @@ export class FlowPipeline {
    */
   private writing: Promise<void> | null = null;
   private checkpointsUnwritten = 0;
-  /** An end-of-capture marker came in since the last checkpoint was taken. */
-  private storeSoon = false;
+  /** When an end-of-capture marker makes a checkpoint due (wall ms; Infinity: none pending). */
+  private storeSoonAt = Number.POSITIVE_INFINITY;
   private clock: NodeJS.Timeout | undefined;
   private lastCheckpointWallMs = Date.now();
 
@@ -209,9 +211,8 @@ export class FlowPipeline {
   }
 
   checkpointDue(now: number): boolean {
-    // A capture ended: its final records are stored now, not at the next interval. The markers of
-    // all partitions arrive together: those behind a checkpoint in flight go into the next one.
-    if (this.storeSoon && this.checkpointsUnwritten === 0) return true;
+    // A capture ended: its final records are stored now, not at the next interval (see ingest()).
+    if (now >= this.storeSoonAt && this.checkpointsUnwritten === 0) return true;
     let pending = 0;
     for (const s of this.partitions.values()) pending += s.flows.pendingRecords;
     if (pending >= (this.options.maxPendingRecords ?? 20_000)) return true;
@@ -247,7 +248,7 @@ export class FlowPipeline {
     this.writing = null;
     await previous;
     this.lastCheckpointWallMs = Date.now();
-    this.storeSoon = false;
+    this.storeSoonAt = Number.POSITIVE_INFINITY;
     const records = [];
     const changed = new Map<number, PartitionState>();
     for (const [p, s] of this.partitions) {
@@ -284,12 +285,9 @@ export class FlowPipeline {
     } finally {
       this.checkpointsUnwritten--;
     }
-    // Markers that came in while this one was written: their checkpoint, without waiting for input
-    // or the clock. Its failure is the clock's kind: the next checkpoint retries.
-    if (this.storeSoon && !final)
-      this.serialized(async () => {
-        if (this.checkpointDue(Date.now())) await this.checkpoint(false);
-      }).catch(() => {});
+    // Markers that came in while this one was written: their checkpoint follows it.
+    if (this.storeSoonAt !== Number.POSITIVE_INFINITY && !final)
+      this.checkpointAt(this.storeSoonAt - Date.now());
     for (const { partition, offset } of offsets) changed.get(partition)!.checkpointedOffset = offset;
     this.stats.checkpoints++;
     this.stats.openConnections = [...this.partitions.values()].reduce(
@@ -336,7 +334,11 @@ export class FlowPipeline {
         // The node's capture file ended: its connections are complete, as at the end of `tcpx analyze`.
         this.stats.endOfCaptureMarkers++;
         state.flows.flushNode(node);
-        this.storeSoon = true;
+        // The node's markers reach every partition at once: one checkpoint, shortly, takes them all.
+        if (this.storeSoonAt === Number.POSITIVE_INFINITY) {
+          this.storeSoonAt = Date.now() + END_OF_CAPTURE_SETTLE_MS;
+          this.checkpointAt(END_OF_CAPTURE_SETTLE_MS);
+        }
       }
     } catch (error) {
       // A frame that does not decode is counted and skipped; it can never become decodable. A
@@ -350,6 +352,24 @@ export class FlowPipeline {
         error: (error as Error).message,
       });
     }
+  }
+
+  /**
+   * A checkpoint in `ms` if one is then due, without waiting for input or the clock. A failure
+   * (this one's or the previous write's) is logged; the next checkpoint writes again.
+   */
+  private checkpointAt(ms: number): void {
+    const timer = setTimeout(
+      () => {
+        this.serialized(async () => {
+          if (this.checkpointDue(Date.now())) await this.checkpoint(false);
+        }).catch((error: Error) =>
+          this.options.log?.({ level: 'warn', msg: 'checkpoint failed', error: error.message }),
+        );
+      },
+      Math.max(0, ms),
+    );
+    timer.unref();
   }
 
   private analyzerOptions(): AnalyzerOptions {
