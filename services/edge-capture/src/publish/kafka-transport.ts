@@ -44,11 +44,17 @@ export class KafkaTransport implements PacketTransport {
       createSchemaSerdes({ registryUrl, topic: this.topic }).then((serdes) =>
         retryUntil(`schema registry at ${registryUrl}`, deadline, () => serdes.batchFramer()),
       ),
-      retryUntil(kafkaName, deadline, () =>
-        ensureTopic(this.kafka, this.topic, this.options.partitions ?? 12),
-      ).then(async (partitions) => {
-        await retryUntil(kafkaName, deadline, () => this.producer.connect());
-        return partitions;
+      // The producer's connection (and its producer id) does not need the topic: both at once,
+      // both finished (a connect still retrying would outlive the disconnect below).
+      Promise.allSettled([
+        retryUntil(kafkaName, deadline, () =>
+          ensureTopic(this.kafka, this.topic, this.options.partitions ?? 12),
+        ),
+        retryUntil(kafkaName, deadline, () => this.producer.connect()),
+      ]).then(([topic, producer]) => {
+        if (topic.status === 'rejected') throw topic.reason;
+        if (producer.status === 'rejected') throw producer.reason;
+        return topic.value;
       }),
     ]);
     if (framed.status === 'rejected' || connected.status === 'rejected') {
