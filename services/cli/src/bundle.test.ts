@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 
 // The CLI's bundle (bundle.mjs) loads the registry client's OAuth helpers only when the client is
 // configured for OAuth: a start without it skips them, one with it still works. Its kafkajs
-// checksums record batches with @tcpx/schemas' crc32c.
+// checksums record batches with @tcpx/schemas' crc32c and grows its buffers without zero-filling.
 
 const BUNDLE = new URL('./bundle/', import.meta.url);
 const clientChunk = readdirSync(BUNDLE).find((f) => /^schemaregistry-client-.*\.js$/.test(f));
@@ -52,5 +52,15 @@ describe('the bundled kafkajs', () => {
       chunks.filter((f) => /\b0,\s+4067132163,/.test(text(f))),
       [],
     );
+  });
+
+  it('grows its Encoder buffers without zero-filling them', () => {
+    const chunks = readdirSync(BUNDLE).filter((f) => f.endsWith('.js'));
+    const encoder = chunks
+      .map((f) => readFileSync(new URL(f, BUNDLE), 'utf8'))
+      .filter((t) => t.includes('// ../../node_modules/kafkajs/src/protocol/encoder.js'));
+    assert.equal(encoder.length, 1, "one chunk holds kafkajs' Encoder");
+    assert.match(encoder[0], /this\.buf = Buffer\.allocUnsafe\(Encoder\.nextPowerOfTwo\(initialSize\)\)/);
+    assert.match(encoder[0], /const newBuffer = Buffer\.allocUnsafe\(newLength\)/);
   });
 });
