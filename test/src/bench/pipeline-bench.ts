@@ -12,8 +12,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { EdgePublisher, readCaptureFile, replayCapture } from '@tcpx/edge-capture';
 import { FlowProcessor, ProcessorThreads } from '@tcpx/flow-processor';
-import { createKafka } from '@tcpx/schemas/kafka';
-import { endpoints, useInfra } from '@tcpx/schemas/testing/infra';
+import { deleteTopics, endpoints, useInfra } from '@tcpx/schemas/testing/infra';
 import type { FlowStore } from '@tcpx/store';
 import { TCPX_BIN } from '../differential/run-tcpx.js';
 import { privateStore } from '../pipeline/harness.js';
@@ -340,23 +339,12 @@ async function latency(): Promise<void> {
   await drop();
 }
 
-/** This run's topics (each holds a full replay): left behind, runs pile gigabytes into the broker. */
-async function deleteRunTopics(): Promise<void> {
-  const admin = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'tcpx-bench' }).admin();
-  await admin.connect();
-  try {
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith('bench-') && t.includes(`-${RUN}.`));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 const lease = await useInfra(['kafka', 'registry', 'chdb-http']);
 try {
   await throughput();
   await latency();
 } finally {
-  await deleteRunTopics();
+  // This run's topics, each a full replay.
+  await deleteTopics((t) => t.startsWith('bench-') && t.includes(`-${RUN}.`));
   await lease.release();
 }

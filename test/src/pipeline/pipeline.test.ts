@@ -6,7 +6,7 @@ import { FlowProcessor, type FlowProcessorOptions } from '@tcpx/flow-processor';
 import { createSchemaSerdes, type TcpFlowMessage } from '@tcpx/schemas';
 import { createKafka } from '@tcpx/schemas/kafka';
 import { CONTAINER_MODE } from '@tcpx/schemas/testing/containers';
-import { endpoints, type InfraLease, infraScript, useInfra } from '@tcpx/schemas/testing/infra';
+import { deleteTopics, endpoints, type InfraLease, infraScript, useInfra } from '@tcpx/schemas/testing/infra';
 import type { FlowStore } from '@tcpx/store';
 import { generateCraftedCaptures } from '../crafted/index.js';
 import { analyzeWithTcpx } from '../differential/run-tcpx.js';
@@ -48,6 +48,7 @@ before(async () => {
   lease = await useInfra(['kafka', 'registry', 'chdb-http']);
 });
 after(async () => {
+  await deleteTopics((t) => t.includes(`-${RUN}.`));
   await lease?.release();
   // Every client is stopped by now, so nothing may still hold a socket: one kafkajs leaves behind
   // (a group heartbeat after the broker restart did, see closeLeftoverSockets) keeps the process
