@@ -148,7 +148,7 @@ export class FlowPipeline {
 
   /** Starts the wall-clock duties (tick), once a second. */
   startClock(): void {
-    this.clock = setInterval(() => this.serialized(() => this.tick()).catch(() => {}), CLOCK_MS);
+    this.clock = setInterval(() => this.serialized(() => this.tick()).catch(this.logFailure), CLOCK_MS);
   }
 
   stopClock(): void {
@@ -363,14 +363,17 @@ export class FlowPipeline {
       () => {
         this.serialized(async () => {
           if (this.checkpointDue(Date.now())) await this.checkpoint(false);
-        }).catch((error: Error) =>
-          this.options.log?.({ level: 'warn', msg: 'checkpoint failed', error: error.message }),
-        );
+        }).catch(this.logFailure);
       },
       Math.max(0, ms),
     );
     timer.unref();
   }
+
+  /** For the clock's and the timers' checkpoints, which no caller awaits. */
+  private readonly logFailure = (error: Error): void => {
+    this.options.log?.({ level: 'warn', msg: 'checkpoint failed', error: error.message });
+  };
 
   private analyzerOptions(): AnalyzerOptions {
     return { closedLingerNs: 60e9, idleTimeoutNs: 300e9, ...this.options.analyzer };
