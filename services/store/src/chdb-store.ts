@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { FlowRow } from './flow-row.js';
+import { compactRows, type FlowRow } from './flow-row.js';
 import { type MigrationResult, runMigrations } from './migrate.js';
 import { checkTable, type FlowStore, parseRows, type StoreConfig, type StoreStats } from './store.js';
 
@@ -62,15 +62,14 @@ export class ChdbStore implements FlowStore {
     if (this.closed) return Promise.reject(new Error('ChdbStore is closed'));
     const run = async () => {
       for (let i = 0; i < rows.length; i += this.maxBatchRows) {
-        const body = rows
-          .slice(i, i + this.maxBatchRows)
-          .map((r) => JSON.stringify(r))
-          .join('\n');
+        const { columns, values } = compactRows(rows.slice(i, i + this.maxBatchRows));
+        const body = values.map((v) => JSON.stringify(v)).join('\n');
         try {
           await this.session.insert({
             table: this.table,
             values: body,
-            format: 'JSONEachRow',
+            format: 'JSONCompactEachRow',
+            columns,
             // chdb defaults async_insert to 1; off, the promise means "in a part on disk".
             settings: { async_insert: 0 },
           });

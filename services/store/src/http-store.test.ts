@@ -30,6 +30,7 @@ const config = (extra: Partial<HttpStoreConfig> = {}): HttpStoreConfig => ({
   url: URL_,
   table: TABLE,
   // the FlowRow carries columns the reduced table lacks
+  insertFormat: 'JSONEachRow',
   insertSettings: { input_format_skip_unknown_fields: 1 },
   ...extra,
 });

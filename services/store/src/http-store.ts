@@ -1,5 +1,5 @@
 import { type ClickHouseClient, ClickHouseError, ClickHouseLogLevel, createClient } from '@clickhouse/client';
-import type { FlowRow } from './flow-row.js';
+import { compactRows, type FlowRow } from './flow-row.js';
 import { type MigrationResult, runMigrations } from './migrate.js';
 import { checkTable, type FlowStore, type StoreConfig, type StoreStats } from './store.js';
 
@@ -20,6 +20,11 @@ export interface HttpStoreConfig extends StoreConfig {
   requestTimeoutMs?: number;
   /** Extra settings for every INSERT, e.g. for an old server. */
   insertSettings?: Record<string, string | number>;
+  /**
+   * Default JSONCompactEachRow (see compactRows), which names every FlowRow column. JSONEachRow
+   * with input_format_skip_unknown_fields fits a table that has only some of them.
+   */
+  insertFormat?: 'JSONCompactEachRow' | 'JSONEachRow';
 }
 
 /** A batch could not be confirmed stored. Sending its rows again is safe. */
@@ -169,6 +174,16 @@ export class ClickHouseHttpStore implements FlowStore {
     }
   }
 
+  private insert(rows: FlowRow[]): Promise<unknown> {
+    const settings = { table: this.table, clickhouse_settings: this.config.insertSettings };
+    if (this.config.insertFormat === 'JSONEachRow')
+      return this.client.insert({ ...settings, values: rows, format: 'JSONEachRow' });
+    const { columns, values } = compactRows(rows);
+    // send() always has rows, so at least one column.
+    const named = columns as [string, ...string[]];
+    return this.client.insert({ ...settings, values, columns: named, format: 'JSONCompactEachRow' });
+  }
+
   /** One INSERT, retried with backoff until it succeeds, fails for good, or the budget is spent. */
   private async send(rows: FlowRow[]): Promise<void> {
     const started = Date.now();
@@ -176,12 +191,7 @@ export class ClickHouseHttpStore implements FlowStore {
     let delay = this.config.retryInitialMs ?? 100;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.client.insert({
-          table: this.table,
-          values: rows,
-          format: 'JSONEachRow',
-          clickhouse_settings: this.config.insertSettings,
-        });
+        await this.insert(rows);
         this.stats.rowsStored += rows.length;
         return;
       } catch (err) {
