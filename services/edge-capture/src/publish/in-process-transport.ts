@@ -4,8 +4,9 @@ import type { QueuedMessage } from './send-queue.js';
 
 /**
  * The embedded mode's transport: batches go to an InProcessTopic, unframed (there is no registry:
- * both ends are this process and this build), partitioned by key as Kafka would (by the publisher). A send waits while
- * the topic is full, so the publisher's bound and its policy apply exactly as with a slow broker.
+ * both ends are this process and this build), in the partition the publisher chose by key, as
+ * Kafka would. A send waits while the topic is full, so the publisher's bound and its policy apply
+ * exactly as with a slow broker.
  */
 export class InProcessTransport implements PacketTransport {
   constructor(private readonly topic: InProcessTopic) {}
